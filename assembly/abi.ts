@@ -1,0 +1,78 @@
+// The contract between the WASM core and the TypeScript driver. This file is
+// compiled by both asc and tsc, so it may hold only plain numeric constants.
+
+// Input formats (DecodeOptions.format).
+export const FORMAT_MEM = 0;
+export const FORMAT_LACKEY = 1;
+export const FORMAT_EXECLOG = 2;
+
+// Replacement policies.
+export const POLICY_LRU = 0;
+export const POLICY_FIFO = 1;
+
+// Event ops in a record batch.
+export const OP_READ = 0;
+export const OP_WRITE = 1;
+export const OP_FETCH = 2;
+export const OP_CR3 = 3;
+export const OP_INVLPG = 4;
+export const OP_FLUSH = 5;
+export const OP_PAGE_FAULT = 6;
+
+// Event flags.
+export const FLAG_HAS_PA = 1;
+/** The address is guest-physical: not translated. */
+export const FLAG_PHYSICAL = 2;
+/** A physical access to a device region rather than RAM. */
+export const FLAG_MMIO = 4;
+
+// Why a line is bad (index into the driver's message table).
+export const BAD_UNKNOWN = 1;
+export const BAD_HEX = 2;
+export const BAD_NUMBER = 3;
+export const BAD_SIZE = 4;
+export const BAD_TYPE = 5;
+export const BAD_FIELD = 6;
+export const BAD_TRAILING = 7;
+export const BAD_TOO_LONG = 8;
+
+/** Bad lines whose number, reason and text the core keeps for the driver. */
+export const BAD_LOG_CAPACITY = 16;
+/** Bytes of a bad line's text kept for the message. */
+export const BAD_TEXT_BYTES = 120;
+
+// Counter block: the core writes these as f64 (exact below 2^53) at counters().
+export const C_RECORDS = 0;
+export const C_READS = 1;
+export const C_WRITES = 2;
+export const C_FETCHES = 3;
+export const C_PHYSICAL = 4;
+export const C_MMIO = 5;
+export const C_CROSSINGS = 6;
+export const C_L1D_LOOKUPS = 7;
+export const C_L1D_MISSES = 8;
+export const C_L1I_LOOKUPS = 9;
+export const C_L1I_MISSES = 10;
+export const C_L2_LOOKUPS = 11;
+export const C_L2_MISSES = 12;
+export const C_WALKS = 13;
+export const C_WALK_REFS = 14;
+export const C_FAULTS_MINOR = 15;
+export const C_FAULTS_MAJOR = 16;
+export const C_FAULTS_NONCANONICAL = 17;
+export const C_FAULTS_OBSERVED = 18;
+export const C_FRAMES_USED = 19;
+export const C_FRAMES_PAGETABLE = 20;
+export const C_CONTEXTS = 21;
+export const C_CONTEXT_SWITCHES = 22;
+export const C_INVLPG = 23;
+export const C_FLUSHES = 24;
+export const C_BAD_LINES = 25;
+export const C_LINES = 26;
+/** One past the highest PFN handed out: the length of the per-PFN array. */
+export const C_PFN_LIMIT = 27;
+export const COUNTER_COUNT = 28;
+
+// feed() returns the carried-over byte count (>= 0), or this when --strict
+// met a bad line.
+export const FEED_STOPPED = -1;

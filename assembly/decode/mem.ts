@@ -1,0 +1,134 @@
+// tlbscope's QEMU-plugin dialect (the seed format):
+//   [MEM] VA=0x7ffdf000, size=4, type=READ[, PA=0x…][, vcpu=N][, key=value…]
+//   [CR3] 0x…   [INVLPG] VA=0x…   [TLB_FLUSH]   [PAGE_FAULT] VA=0x… | Reason: …
+// The [MEM] prefix and field names are compared as little-endian words: this
+// is the hot path of a text replay.
+
+import {
+  OP_READ, OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
+  FLAG_HAS_PA, BAD_UNKNOWN, BAD_HEX, BAD_NUMBER, BAD_SIZE, BAD_TYPE, BAD_FIELD, BAD_TRAILING,
+} from "../abi";
+import { scanHex, scanDec, scanPos, scanOk, matchLit } from "./scan";
+import { emit, countRecord } from "../records";
+
+const MEM_VA: u64 = 0x4156205d4d454d5b;     // "[MEM] VA"
+const EQ_0X: u32 = 0x78303d;                // "=0x"
+const SIZE_EQ: u64 = 0x3d657a6973202c;      // ", size="
+const TYPE_EQ: u64 = 0x3d65707974202c;      // ", type="
+const READ: u32 = 0x44414552;               // "READ"
+const WRIT: u32 = 0x54495257;               // "WRIT" + "E"
+const FETC: u32 = 0x43544546;               // "FETC" + "H"
+const LOW3: u32 = 0xffffff;
+const LOW7: u64 = 0x00ff_ffff_ffff_ffff;
+const COMMA_SPACE: u16 = 0x202c;            // ", "
+const PA_EQ_0X: u64 = 0x7830_3d41_50;       // "PA=0x"
+const LOW5: u64 = 0xff_ffff_ffff;
+
+export let sizeShift = false;
+
+export function setSizeShift(on: bool): void {
+  sizeShift = on;
+}
+
+// Lines are followed by at least 16 readable bytes (the window has slack), so
+// word loads may run past `end`; every compare first checks the length.
+
+export function decodeMem(p: usize, end: usize): u32 {
+  if (end - p >= 11 && load<u64>(p) == MEM_VA && (load<u32>(p, 8) & LOW3) == EQ_0X) {
+    return decodeAccess(p + 11, end);
+  }
+  return decodeControl(p, end);
+}
+
+function decodeAccess(p: usize, end: usize): u32 {
+  let va = scanHex(p, end);
+  if (!scanOk) return BAD_HEX;
+  p = scanPos;
+  if (end - p < 7 || (load<u64>(p) & LOW7) != SIZE_EQ) return BAD_FIELD;
+  let size = scanDec(p + 7, end);
+  if (!scanOk) return BAD_NUMBER;
+  p = scanPos;
+  if (end - p < 7 || (load<u64>(p) & LOW7) != TYPE_EQ) return BAD_FIELD;
+  p += 7;
+  let op: u32;
+  if (end - p >= 4 && load<u32>(p) == READ) {
+    op = OP_READ;
+    p += 4;
+  } else if (end - p >= 5 && load<u32>(p) == WRIT && load<u8>(p, 4) == 0x45) {
+    op = OP_WRITE;
+    p += 5;
+  } else if (end - p >= 5 && load<u32>(p) == FETC && load<u8>(p, 4) == 0x48) {
+    op = OP_FETCH;
+    p += 5;
+  } else {
+    return BAD_TYPE;
+  }
+  if (sizeShift && op != OP_FETCH) {
+    if (size > 12) return BAD_SIZE;
+    size = <u64>1 << size;
+  } else if (size > 4096) {
+    return BAD_SIZE;
+  }
+  let pa: u64 = 0;
+  let flags: u32 = 0;
+  let cpu: u32 = 0;
+  while (p < end) {
+    if (end - p < 2 || load<u16>(p) != COMMA_SPACE) return BAD_TRAILING;
+    p += 2;
+    if (matchLit(p, end, "PA=")) {
+      if (end - p < 5 || (load<u64>(p) & LOW5) != PA_EQ_0X) return BAD_HEX;
+      pa = scanHex(p + 5, end);
+      if (!scanOk) return BAD_HEX;
+      flags |= FLAG_HAS_PA;
+      p = scanPos;
+    } else if (matchLit(p, end, "vcpu=")) {
+      let v = scanDec(p + 5, end);
+      if (!scanOk || v > 0xffff) return BAD_NUMBER;
+      cpu = <u32>v;
+      p = scanPos;
+    } else {
+      // An unknown key=value field: skipped.
+      let q = p;
+      while (q < end && load<u8>(q) != 0x3d && load<u8>(q) != 0x2c) q++;
+      if (q == p || q == end || load<u8>(q) != 0x3d) return BAD_FIELD;
+      q++;
+      let v = q;
+      while (q < end && load<u8>(q) != 0x2c) q++;
+      if (q == v) return BAD_FIELD;
+      p = q;
+    }
+    if (p < end && load<u8>(p) != 0x2c) return BAD_TRAILING;
+  }
+  emit(op, va, <u32>size, pa, flags, cpu);
+  countRecord();
+  return 0;
+}
+
+function decodeControl(p: usize, end: usize): u32 {
+  if (matchLit(p, end, "[CR3] 0x")) {
+    let cr3 = scanHex(p + 8, end);
+    if (!scanOk) return BAD_HEX;
+    if (scanPos != end) return BAD_TRAILING;
+    emit(OP_CR3, cr3, 0, 0, 0, 0);
+    return 0;
+  }
+  if (matchLit(p, end, "[INVLPG] VA=0x")) {
+    let va = scanHex(p + 14, end);
+    if (!scanOk) return BAD_HEX;
+    if (scanPos != end) return BAD_TRAILING;
+    emit(OP_INVLPG, va, 0, 0, 0, 0);
+    return 0;
+  }
+  if (matchLit(p, end, "[TLB_FLUSH]")) {
+    if (p + 11 != end) return BAD_TRAILING;
+    emit(OP_FLUSH, 0, 0, 0, 0, 0);
+    return 0;
+  }
+  if (matchLit(p, end, "[PAGE_FAULT] VA=0x")) {
+    let va = scanHex(p + 18, end);
+    if (!scanOk) return BAD_HEX;
+    emit(OP_PAGE_FAULT, va, 0, 0, 0, 0);
+    return 0;
+  }
+  return BAD_UNKNOWN;
+}

@@ -1,0 +1,87 @@
+// The WASM core's whole public surface. One instance replays one trace: the
+// driver instantiates the module, calls init() once, then alternates reading
+// bytes into the window with feed(), and reads counters at the end.
+
+import * as abi from "./abi";
+import { initBatch, records } from "./records";
+import { setSizeShift } from "./decode/mem";
+import { initInput, feed as feedInput, windowPtr, windowSize, lines, badLines, badLog } from "./input";
+import {
+  configureMachine, l1d, l1i, l2, reads, writes, fetches, physical, mmio, crossings,
+  nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
+} from "./machine/mmu";
+import { walks, walkRefs, minorFaults } from "./machine/pagetable";
+import { framesUsed, pageTableFrames } from "./machine/frames";
+import { pfnCounts, pfnLimit } from "./observers/pfn";
+
+const counterBlock = memory.data(abi.COUNTER_COUNT * 8, 16);
+
+/** l2Entries = 0 means no L2. Geometry is validated by the driver. */
+export function init(
+  format: u32, sizeShift: bool, strict: bool, window: u32,
+  l1dEntries: u32, l1dWays: u32, l1iEntries: u32, l1iWays: u32,
+  l2Entries: u32, l2Ways: u32, policy: u32, pcid: bool,
+): void {
+  initBatch();
+  initInput(format, strict, window);
+  setSizeShift(sizeShift);
+  configureMachine(l1dEntries, l1dWays, l1iEntries, l1iWays, l2Entries, l2Ways, policy, pcid);
+}
+
+export function inputWindow(): usize {
+  return windowPtr;
+}
+
+export function inputWindowSize(): u32 {
+  return windowSize;
+}
+
+export function feed(len: u32, eof: bool): i32 {
+  return feedInput(len, eof);
+}
+
+export function badLineLog(): usize {
+  return badLog;
+}
+
+export function pfnTranslations(): usize {
+  return pfnCounts;
+}
+
+// @ts-ignore: decorator
+@inline function put(index: i32, value: u64): void {
+  store<f64>(counterBlock + (<usize>index << 3), <f64>value);
+}
+
+/** Writes every counter into the counter block and returns its address. */
+export function counters(): usize {
+  put(abi.C_RECORDS, records);
+  put(abi.C_READS, reads);
+  put(abi.C_WRITES, writes);
+  put(abi.C_FETCHES, fetches);
+  put(abi.C_PHYSICAL, physical);
+  put(abi.C_MMIO, mmio);
+  put(abi.C_CROSSINGS, crossings);
+  put(abi.C_L1D_LOOKUPS, l1d!.lookups);
+  put(abi.C_L1D_MISSES, l1d!.misses);
+  put(abi.C_L1I_LOOKUPS, l1i!.lookups);
+  put(abi.C_L1I_MISSES, l1i!.misses);
+  put(abi.C_L2_LOOKUPS, l2 ? l2!.lookups : 0);
+  put(abi.C_L2_MISSES, l2 ? l2!.misses : 0);
+  put(abi.C_WALKS, walks);
+  put(abi.C_WALK_REFS, walkRefs);
+  put(abi.C_FAULTS_MINOR, minorFaults);
+  put(abi.C_FAULTS_MAJOR, 0);
+  put(abi.C_FAULTS_NONCANONICAL, nonCanonical);
+  put(abi.C_FAULTS_OBSERVED, observedFaults);
+  put(abi.C_FRAMES_USED, framesUsed);
+  put(abi.C_FRAMES_PAGETABLE, pageTableFrames);
+  put(abi.C_CONTEXTS, contexts);
+  put(abi.C_CONTEXT_SWITCHES, contextSwitches);
+  put(abi.C_INVLPG, invlpgs);
+  put(abi.C_FLUSHES, flushes);
+  put(abi.C_BAD_LINES, badLines);
+  put(abi.C_LINES, lines);
+  put(abi.C_PFN_LIMIT, pfnLimit);
+  return counterBlock;
+}

@@ -1,0 +1,20 @@
+// The physical frame pool: frames are handed out sequentially from FIRST_PFN,
+// to data pages and page-table pages alike, and never freed (there is no
+// memory limit yet).
+
+export const FIRST_PFN: u64 = 256;
+
+export let nextPfn: u64 = FIRST_PFN;
+export let framesUsed: u64 = 0;
+export let pageTableFrames: u64 = 0;
+
+export function allocDataFrame(): u64 {
+  framesUsed++;
+  return nextPfn++;
+}
+
+export function allocTableFrame(): u64 {
+  pageTableFrames++;
+  framesUsed++;
+  return nextPfn++;
+}

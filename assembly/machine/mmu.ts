@@ -1,0 +1,168 @@
+// The machine: consumes event batches, translating every page an access
+// touches through the L1 dTLB/iTLB, the optional unified L2 and the page
+// tables, and keeps the address-space state. Semantics: docs/metrics.md.
+
+import {
+  OP_READ, OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
+  FLAG_PHYSICAL, FLAG_MMIO,
+} from "../abi";
+import { EVENT_BYTES } from "../records";
+import { Tlb } from "./tlb";
+import { walk } from "./pagetable";
+import { countTranslation } from "../observers/pfn";
+
+// Tags keep the 36 significant bits of a canonical 48-bit VPN and the address
+// space above them, so entries of different spaces never match.
+const VPN_TAG_BITS: u64 = 36;
+const VPN_TAG_MASK: u64 = (<u64>1 << VPN_TAG_BITS) - 1;
+
+export let l1d: Tlb | null = null;
+export let l1i: Tlb | null = null;
+export let l2: Tlb | null = null;
+let pcid = false;
+
+export let reads: u64 = 0;
+export let writes: u64 = 0;
+export let fetches: u64 = 0;
+export let physical: u64 = 0;
+export let mmio: u64 = 0;
+export let crossings: u64 = 0;
+export let nonCanonical: u64 = 0;
+export let observedFaults: u64 = 0;
+export let invlpgs: u64 = 0;
+export let flushes: u64 = 0;
+export let contexts: u64 = 0;
+export let contextSwitches: u64 = 0;
+
+// Address spaces: dense ids, named by CR3 values.
+let spaceIds = new Map<u64, u32>();
+let spaceUsed: Array<bool> = [false];
+let currentSpace: u32 = 0;
+let currentUsed = false;     // spaceUsed[currentSpace], hoisted for the hot path
+let anyAccess = false;
+let startName: u64 = 0;      // the CR3 that named the starting space, if any
+let startNamed = false;
+
+export function configureMachine(
+  l1dEntries: u32, l1dWays: u32, l1iEntries: u32, l1iWays: u32,
+  l2Entries: u32, l2Ways: u32, policy: u32, withPcid: bool,
+): void {
+  l1d = new Tlb(l1dEntries, l1dWays, policy);
+  l1i = new Tlb(l1iEntries, l1iWays, policy);
+  l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, policy);
+  pcid = withPcid;
+}
+
+function flushAll(): void {
+  l1d!.flush();
+  l1i!.flush();
+  if (l2) l2!.flush();
+}
+
+function switchTo(cr3: u64): void {
+  if (!anyAccess) {
+    // Before the first access a CR3 only names the space the trace starts in.
+    startName = cr3;
+    startNamed = true;
+    return;
+  }
+  let id: u32;
+  if (spaceIds.has(cr3)) {
+    id = spaceIds.get(cr3);
+  } else {
+    id = <u32>spaceUsed.length;
+    spaceIds.set(cr3, id);
+    spaceUsed.push(false);
+  }
+  if (id == currentSpace) return;
+  contextSwitches++;
+  currentSpace = id;
+  currentUsed = spaceUsed[id];
+  if (!pcid) flushAll();
+}
+
+function firstAccessOfSpace(): void {
+  if (!anyAccess) {
+    anyAccess = true;
+    if (startNamed) spaceIds.set(startName, 0);
+  }
+  spaceUsed[currentSpace] = true;
+  currentUsed = true;
+  contexts++;
+}
+
+// @ts-ignore: decorator
+@inline function isCanonical(vpn: u64): bool {
+  // Bits 63..47 of the address are bits 51..35 of the VPN: all equal.
+  let top = vpn >> 35;
+  return top == 0 || top == 0x1ffff;
+}
+
+function translate(l1: Tlb, vpn: u64): void {
+  if (!isCanonical(vpn)) {
+    nonCanonical++;
+    return;
+  }
+  let tag = (vpn & VPN_TAG_MASK) | (<u64>currentSpace << VPN_TAG_BITS);
+  let pfn = l1.lookup(tag, vpn);
+  if (pfn < 0) {
+    let second = l2;
+    if (second) pfn = second.lookup(tag, vpn);
+    if (pfn < 0) {
+      pfn = <i64>walk(currentSpace, vpn);
+      if (second) second.fill(tag, vpn, <u64>pfn);
+    }
+    l1.fill(tag, vpn, <u64>pfn);
+  }
+  countTranslation(<u64>pfn);
+}
+
+function access(op: u32, va: u64, size: u32, flags: u32): void {
+  if (!currentUsed) firstAccessOfSpace();
+  if (op == OP_READ) reads++;
+  else if (op == OP_WRITE) writes++;
+  else fetches++;
+  if (flags & FLAG_PHYSICAL) {
+    physical++;
+    if (flags & FLAG_MMIO) mmio++;
+    return;
+  }
+  let l1 = op == OP_FETCH ? l1i! : l1d!;
+  let first = va >> 12;
+  let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> 12;
+  translate(l1, first);
+  if (last != first) {
+    crossings++;
+    translate(l1, last);
+  }
+}
+
+function invlpg(va: u64): void {
+  invlpgs++;
+  let vpn = va >> 12;
+  if (!isCanonical(vpn)) return;
+  let tag = (vpn & VPN_TAG_MASK) | (<u64>currentSpace << VPN_TAG_BITS);
+  l1d!.invalidate(tag, vpn);
+  l1i!.invalidate(tag, vpn);
+  if (l2) l2!.invalidate(tag, vpn);
+}
+
+export function runBatch(batch: usize, count: i32): void {
+  let end = batch + <usize>count * EVENT_BYTES;
+  for (let e = batch; e < end; e += EVENT_BYTES) {
+    let op = <i32>load<u8>(e, 20);
+    let va = load<u64>(e);
+    if (op <= OP_FETCH) {
+      access(<u32>op, va, load<u32>(e, 16), <u32>load<u8>(e, 21));
+    } else if (op == OP_CR3) {
+      switchTo(va);
+    } else if (op == OP_INVLPG) {
+      invlpg(va);
+    } else if (op == OP_FLUSH) {
+      flushes++;
+      flushAll();
+    } else if (op == OP_PAGE_FAULT) {
+      observedFaults++;
+    }
+  }
+}

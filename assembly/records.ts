@@ -1,0 +1,45 @@
+// The decoded event batch: the one interface between decoders and the machine.
+// Decoders append events; the machine consumes a whole batch at a time, so a
+// batch could as well feed several machines or a writer.
+//
+// Event layout (24 bytes, little-endian):
+//   0  u64  va (or the CR3 value for OP_CR3)
+//   8  u64  pa (valid with FLAG_HAS_PA)
+//   16 u32  size in bytes
+//   20 u8   op (OP_*)
+//   21 u8   flags (FLAG_*)
+//   22 u16  cpu
+
+export const EVENT_BYTES: usize = 24;
+export const BATCH_CAPACITY: i32 = 8192;
+
+export let batchPtr: usize = 0;
+export let batchCount: i32 = 0;
+/** Access lines decoded (a record may emit several events, or none). */
+export let records: u64 = 0;
+
+export function initBatch(): void {
+  batchPtr = heap.alloc(<usize>BATCH_CAPACITY * EVENT_BYTES);
+  batchCount = 0;
+}
+
+export function setBatchCount(count: i32): void {
+  batchCount = count;
+}
+
+// @ts-ignore: decorator
+@inline export function countRecord(): void {
+  records++;
+}
+
+// @ts-ignore: decorator
+@inline export function emit(op: u32, va: u64, size: u32, pa: u64, flags: u32, cpu: u32): void {
+  let e = batchPtr + <usize>batchCount * EVENT_BYTES;
+  store<u64>(e, va);
+  store<u64>(e, pa, 8);
+  store<u32>(e, size, 16);
+  store<u8>(e, <u8>op, 20);
+  store<u8>(e, <u8>flags, 21);
+  store<u16>(e, <u16>cpu, 22);
+  batchCount++;
+}
