@@ -1,0 +1,194 @@
+// The MMU model: TLB hierarchy, page tables per address space, the frame
+// allocator and every counter of docs/metrics.md.
+
+import { FIRST_PFN, type MachineConfig, type Stats } from '../model.js';
+import type { AccessEvent, ControlEvent, TraceEvent } from './decode.js';
+import { PageTable } from './pagetable.js';
+import { Tlb } from './tlb.js';
+
+const PAGE_SHIFT = 12n;
+const VPN_MASK = (1n << 52n) - 1n;
+const U64_MASK = (1n << 64n) - 1n;
+const WALK_LEVELS = 4;
+
+/** Canonical for 48-bit virtual addresses: bits 63..47 all equal. */
+function isCanonicalPage(vpn: bigint): boolean {
+  const top = (vpn << PAGE_SHIFT) >> 47n;
+  return top === 0n || top === 0x1ffffn;
+}
+
+interface AddressSpace {
+  id: number;
+  table: PageTable;
+  accessed: boolean;
+}
+
+export class Machine {
+  private readonly l1d: Tlb;
+  private readonly l1i: Tlb;
+  private readonly l2: Tlb | null;
+
+  private readonly spaces = new Map<bigint, AddressSpace>();
+  private readonly implicitSpace: AddressSpace;
+  private current: AddressSpace;
+  private nextSpaceId = 0;
+  /** [CR3] lines before the first access name the start space instead of switching. */
+  private started = false;
+
+  private nextPfn = FIRST_PFN;
+  private pageTableFrames = 0;
+  private readonly translationsPerPfn = new Map<number, number>();
+
+  private readonly counts = {
+    read: 0,
+    write: 0,
+    fetch: 0,
+    physical: 0,
+    mmio: 0,
+    crossings: 0,
+    walks: 0,
+    walkRefs: 0,
+    minorFaults: 0,
+    nonCanonical: 0,
+    observedFaults: 0,
+    contextSwitches: 0,
+    invlpg: 0,
+    flushes: 0,
+  };
+
+  constructor(private readonly config: MachineConfig) {
+    this.l1d = new Tlb(config.l1d, config.policy);
+    this.l1i = new Tlb(config.l1i, config.policy);
+    this.l2 = config.l2 ? new Tlb(config.l2, config.policy) : null;
+    this.implicitSpace = this.newSpace();
+    this.current = this.implicitSpace;
+  }
+
+  private newSpace(): AddressSpace {
+    return { id: this.nextSpaceId++, table: new PageTable(), accessed: false };
+  }
+
+  private tlbs(): Tlb[] {
+    return this.l2 ? [this.l1d, this.l1i, this.l2] : [this.l1d, this.l1i];
+  }
+
+  private allocateFrame = (): number => this.nextPfn++;
+
+  handle(event: TraceEvent): void {
+    if (event.kind === 'access') this.access(event);
+    else this.control(event);
+  }
+
+  private control(event: ControlEvent): void {
+    switch (event.kind) {
+      case 'cr3':
+        this.cr3(event.value);
+        break;
+      case 'invlpg': {
+        this.counts.invlpg++;
+        const vpn = event.va >> PAGE_SHIFT;
+        for (const tlb of this.tlbs()) tlb.invalidate(this.current.id, vpn);
+        break;
+      }
+      case 'flush':
+        this.counts.flushes++;
+        for (const tlb of this.tlbs()) tlb.flush();
+        break;
+      case 'pageFault':
+        this.counts.observedFaults++;
+        break;
+    }
+  }
+
+  private cr3(value: bigint): void {
+    let space = this.spaces.get(value);
+    if (!space) {
+      space = this.newSpace();
+      this.spaces.set(value, space);
+    }
+    if (!this.started) {
+      this.current = space;
+      return;
+    }
+    if (space === this.current) return;
+    this.counts.contextSwitches++;
+    this.current = space;
+    if (!this.config.pcid) for (const tlb of this.tlbs()) tlb.flush();
+  }
+
+  private access(event: AccessEvent): void {
+    this.started = true;
+    this.current.accessed = true;
+    if (event.op === 'R') this.counts.read++;
+    else if (event.op === 'W') this.counts.write++;
+    else this.counts.fetch++;
+    if (event.physical) {
+      this.counts.physical++;
+      if (event.mmio) this.counts.mmio++;
+      return;
+    }
+    const first = event.va >> PAGE_SHIFT;
+    const last = ((event.va + BigInt(Math.max(event.size, 1)) - 1n) & U64_MASK) >> PAGE_SHIFT;
+    const pages = [first];
+    if (last !== first) {
+      this.counts.crossings++;
+      pages.push((first + 1n) & VPN_MASK);
+    }
+    for (const vpn of pages) {
+      if (isCanonicalPage(vpn)) this.translate(event.op === 'X' ? this.l1i : this.l1d, vpn);
+      else this.counts.nonCanonical++;
+    }
+  }
+
+  private translate(l1: Tlb, vpn: bigint): void {
+    const space = this.current;
+    if (space.table.root === null) {
+      space.table.root = this.allocateFrame();
+      this.pageTableFrames++;
+    }
+    let pfn = l1.lookup(space.id, vpn);
+    if (pfn === null) {
+      pfn = this.l2 ? this.l2.lookup(space.id, vpn) : null;
+      if (pfn === null) {
+        pfn = this.walk(space, vpn);
+        this.l2?.fill(space.id, vpn, pfn);
+      }
+      l1.fill(space.id, vpn, pfn);
+    }
+    this.translationsPerPfn.set(pfn, (this.translationsPerPfn.get(pfn) ?? 0) + 1);
+  }
+
+  private walk(space: AddressSpace, vpn: bigint): number {
+    this.counts.walks++;
+    this.counts.walkRefs += WALK_LEVELS;
+    const mapped = space.table.frameOf(vpn);
+    if (mapped !== undefined) return mapped;
+    this.counts.minorFaults++;
+    const { tables, pfn } = space.table.map(vpn, this.allocateFrame);
+    this.pageTableFrames += tables;
+    return pfn;
+  }
+
+  stats(records: number, badLines: number): Stats {
+    const c = this.counts;
+    const level = (tlb: Tlb) => ({ ...tlb.counts });
+    const allSpaces = [this.implicitSpace, ...this.spaces.values()];
+    const stats: Stats = {
+      records,
+      accesses: { read: c.read, write: c.write, fetch: c.fetch, physical: c.physical, mmio: c.mmio },
+      crossings: c.crossings,
+      tlb: { l1d: level(this.l1d), l1i: level(this.l1i) },
+      walks: { count: c.walks, refs: c.walkRefs },
+      faults: { minor: c.minorFaults, major: 0, nonCanonical: c.nonCanonical, observed: c.observedFaults },
+      frames: { used: this.nextPfn - FIRST_PFN, pageTable: this.pageTableFrames },
+      contexts: allSpaces.filter((s) => s.accessed).length,
+      contextSwitches: c.contextSwitches,
+      invlpg: c.invlpg,
+      flushes: c.flushes,
+      badLines,
+      pfn: [...this.translationsPerPfn.entries()].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]),
+    };
+    if (this.l2) stats.tlb.l2 = level(this.l2);
+    return stats;
+  }
+}
