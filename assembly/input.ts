@@ -7,10 +7,10 @@ import {
   FORMAT_MEM, FORMAT_LACKEY, FORMAT_EXECLOG, BAD_TOO_LONG, FEED_STOPPED,
   BAD_LOG_CAPACITY, BAD_TEXT_BYTES,
 } from "./abi";
-import { decodeMem } from "./decode/mem";
-import { decodeLackey, LACKEY_BANNER } from "./decode/lackey";
+import { decodeMem, memLines } from "./decode/mem";
+import { decodeLackey, lackeyLines, LACKEY_BANNER } from "./decode/lackey";
 import { decodeExeclog } from "./decode/execlog";
-import { batchPtr, batchCount, setBatchCount, BATCH_CAPACITY } from "./records";
+import { batchPtr, batchCount, setBatchCount, BATCH_CAPACITY, records } from "./records";
 import { runBatch } from "./machine/mmu";
 
 /** Readable bytes past the window, so decoders may load words past a line's end. */
@@ -105,6 +105,17 @@ export function feed(len: u32, eof: bool): i32 {
   let p = windowPtr;
   let end = windowPtr + <usize>len;
   while (p < end) {
+    if (!skipping && format != FORMAT_EXECLOG) {
+      // Most lines take a decoder's fast loop, which needs no newline search.
+      let before = records;
+      let next = format == FORMAT_MEM ? memLines(p, end) : lackeyLines(p, end);
+      lines += records - before;
+      if (next != p) {
+        p = next;
+        if (batchCount >= BATCH_CAPACITY - 2) flushBatch();
+        continue;
+      }
+    }
     let nl = findNewline(p, end);
     if (nl == end && !eof) break;
     if (skipping) {

@@ -32,6 +32,20 @@ export function setBatchCount(count: i32): void {
   records++;
 }
 
+/** Takes the results of a decoder's fast loop, which kept its cursor in locals. */
+export function commitFast(cursor: usize, fastRecords: u64): void {
+  batchCount = <i32>((cursor - batchPtr) / EVENT_BYTES);
+  records += fastRecords;
+}
+
+// @ts-ignore: decorator
+@inline export function putEvent(e: usize, op: u32, va: u64, size: u32): void {
+  store<u64>(e, va);
+  store<u64>(e, 0, 8);
+  store<u32>(e, size, 16);
+  store<u32>(e, op, 20); // op, then flags 0 and cpu 0
+}
+
 // @ts-ignore: decorator
 @inline export function emit(op: u32, va: u64, size: u32, pa: u64, flags: u32, cpu: u32): void {
   let e = batchPtr + <usize>batchCount * EVENT_BYTES;

@@ -6,8 +6,9 @@
 //   ==16706== …        banner, skipped
 
 import { OP_READ, OP_WRITE, OP_FETCH, BAD_UNKNOWN, BAD_HEX, BAD_NUMBER, BAD_SIZE, BAD_FIELD, BAD_TRAILING } from "../abi";
-import { scanHex, scanDec, scanPos, scanOk } from "./scan";
-import { emit, countRecord } from "../records";
+import { scanHex, scanDec, scanPos, scanOk, hexRun, hexValue } from "./scan";
+import { lineEnd } from "./lines";
+import { emit, countRecord, putEvent, commitFast, batchPtr, batchCount, EVENT_BYTES, BATCH_CAPACITY } from "../records";
 
 /** Returns 0, a BAD_* reason, or LACKEY_BANNER. */
 export const LACKEY_BANNER: u32 = 0xff;
@@ -42,4 +43,56 @@ export function decodeLackey(p: usize, end: usize): u32 {
   }
   countRecord();
   return 0;
+}
+
+/**
+ * Decodes consecutive lines of the forms lackey prints, `I  ADDR,SIZE` and
+ * ` K ADDR,SIZE`, with locals only (see memLines).
+ */
+export function lackeyLines(p: usize, end: usize): usize {
+  let e = batchPtr + <usize>batchCount * EVENT_BYTES;
+  let stop = batchPtr + <usize>(BATCH_CAPACITY - 2) * EVENT_BYTES;
+  let taken: u64 = 0;
+  while (e < stop) {
+    let q = p;
+    let head = load<u32>(q) & 0xffffff;
+    let kind: u32 = 0;
+    if (head == 0x202049) {                                  // "I  "
+      kind = 0x49;
+    } else if ((head & 0xff00ff) == 0x200020) {              // " K "
+      kind = (head >> 8) & 0xff;
+      if (kind != 0x4c && kind != 0x53 && kind != 0x4d) break;
+    } else {
+      break;
+    }
+    q += 3;
+    let n = hexRun(q, end);
+    if (n - 1 >= 16) break;
+    let addr = hexValue(q, n);
+    q += n;
+    if (load<u8>(q) != 0x2c) break;
+    q++;
+    let size: u32 = 0;
+    let digits = q;
+    for (let d = <u32>load<u8>(q) - 48; d <= 9 && q - digits < 4; d = <u32>load<u8>(++q) - 48) size = size * 10 + d;
+    if (q == digits || size > 4096) break;
+    let next = lineEnd(q, end);
+    if (next == 0) break;
+    if (kind == 0x49) {
+      putEvent(e, OP_FETCH, addr, size);
+    } else if (kind == 0x4c) {
+      putEvent(e, OP_READ, addr, size);
+    } else if (kind == 0x53) {
+      putEvent(e, OP_WRITE, addr, size);
+    } else {
+      putEvent(e, OP_READ, addr, size);
+      e += EVENT_BYTES;
+      putEvent(e, OP_WRITE, addr, size);
+    }
+    e += EVENT_BYTES;
+    taken++;
+    p = next;
+  }
+  commitFast(e, taken);
+  return p;
 }

@@ -8,8 +8,9 @@ import {
   OP_READ, OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
   FLAG_HAS_PA, BAD_UNKNOWN, BAD_HEX, BAD_NUMBER, BAD_SIZE, BAD_TYPE, BAD_FIELD, BAD_TRAILING,
 } from "../abi";
-import { scanHex, scanDec, scanPos, scanOk, matchLit } from "./scan";
-import { emit, countRecord } from "../records";
+import { scanHex, scanDec, scanPos, scanOk, matchLit, hexRun, hexValue } from "./scan";
+import { emit, countRecord, putEvent, commitFast, batchPtr, batchCount, EVENT_BYTES, BATCH_CAPACITY } from "../records";
+import { lineEnd } from "./lines";
 
 const MEM_VA: u64 = 0x4156205d4d454d5b;     // "[MEM] VA"
 const EQ_0X: u32 = 0x78303d;                // "=0x"
@@ -30,8 +31,67 @@ export function setSizeShift(on: bool): void {
   sizeShift = on;
 }
 
-// Lines are followed by at least 16 readable bytes (the window has slack), so
+// Lines are followed by at least 64 readable bytes (the window has slack), so
 // word loads may run past `end`; every compare first checks the length.
+
+/**
+ * Decodes consecutive common lines, `[MEM] VA=0x…, size=N, type=T` then the
+ * newline, from p: locals only, and no search for the newline. Stops at the
+ * first other line (decodeMem reads every form and names every error), at a
+ * line whose newline is not before `end`, or when the batch is nearly full.
+ * Returns where it stopped. Reads may pass `end` (the window has slack), but
+ * a line is only taken when its newline lies before `end`.
+ */
+export function memLines(p: usize, end: usize): usize {
+  let e = batchPtr + <usize>batchCount * EVENT_BYTES;
+  let stop = batchPtr + <usize>(BATCH_CAPACITY - 1) * EVENT_BYTES;
+  let taken: u64 = 0;
+  let shift = sizeShift;
+  while (e < stop) {
+    let q = p;
+    if (load<u64>(q) != MEM_VA || (load<u32>(q, 8) & LOW3) != EQ_0X) break;
+    q += 11;
+    let n = hexRun(q, end);
+    if (n - 1 >= 16) break;
+    let va = hexValue(q, n);
+    q += n;
+    if ((load<u64>(q) & LOW7) != SIZE_EQ) break;
+    q += 7;
+    let size: u32 = 0;
+    let digits = q;
+    for (let d = <u32>load<u8>(q) - 48; d <= 9 && q - digits < 4; d = <u32>load<u8>(++q) - 48) size = size * 10 + d;
+    if (q == digits || (load<u64>(q) & LOW7) != TYPE_EQ) break;
+    q += 7;
+    let op: u32 = 0;
+    let word = load<u32>(q);
+    if (word == READ) {
+      op = OP_READ;
+      q += 4;
+    } else if (word == WRIT && load<u8>(q, 4) == 0x45) {
+      op = OP_WRITE;
+      q += 5;
+    } else if (word == FETC && load<u8>(q, 4) == 0x48) {
+      op = OP_FETCH;
+      q += 5;
+    } else {
+      break;
+    }
+    let next = lineEnd(q, end);
+    if (next == 0) break;
+    if (shift && op != OP_FETCH) {
+      if (size > 12) break;
+      size = 1 << size;
+    } else if (size > 4096) {
+      break;
+    }
+    putEvent(e, op, va, size);
+    e += EVENT_BYTES;
+    taken++;
+    p = next;
+  }
+  commitFast(e, taken);
+  return p;
+}
 
 export function decodeMem(p: usize, end: usize): u32 {
   if (end - p >= 11 && load<u64>(p) == MEM_VA && (load<u32>(p, 8) & LOW3) == EQ_0X) {

@@ -25,20 +25,53 @@ const HEX_VALUE = memory.data<u8>([
   255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,
 ]);
 
-/** 1 to 16 hex digits; more would not fit 64 bits, so they are an error. */
+// Lane i of IOTA is i.
+const IOTA = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+
+/**
+ * How many hex digits start at p, up to end: 0 to 16, or 17 for "more than
+ * 16" (too many for 64 bits). SIMD: 16 bytes classified at once; needs 17
+ * readable bytes at p (the input window has slack past its end).
+ */
 // @ts-ignore: decorator
-@inline export function scanHex(p: usize, end: usize): u64 {
-  let v: u64 = 0;
-  let start = p;
-  while (p < end) {
-    let d = load<u8>(HEX_VALUE + <usize>load<u8>(p));
-    if (d == 255) break;
-    v = (v << 4) | <u64>d;
-    p++;
-  }
-  scanOk = p > start && p - start <= 16;
-  scanPos = p;
-  return v;
+@inline export function hexRun(p: usize, end: usize): usize {
+  let c = v128.load(p);
+  let isDigit = i8x16.lt_u(i8x16.sub(c, i8x16.splat(0x30)), i8x16.splat(10));
+  let isLetter = i8x16.lt_u(i8x16.sub(v128.or(c, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(6));
+  let n = <usize>ctz(~i8x16.bitmask(v128.or(isDigit, isLetter)) | 0x10000);
+  let room = end - p;
+  if (n >= room) return room;
+  if (n == 16 && load<u8>(HEX_VALUE + <usize>load<u8>(p, 16)) != 255) return 17;
+  return n;
+}
+
+/**
+ * The value of the n (1 to 16) hex digits at p: one swizzle reverses them into
+ * little-endian nibble order, then nibble pairs are packed into bytes.
+ */
+// @ts-ignore: decorator
+@inline export function hexValue(p: usize, n: usize): u64 {
+  let c = v128.load(p);
+  let digit = i8x16.sub(c, i8x16.splat(0x30));
+  let letter = i8x16.add(i8x16.sub(v128.or(c, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(10));
+  let nibbles = v128.bitselect(digit, letter, i8x16.lt_u(digit, i8x16.splat(10)));
+  // Lane i takes digit n-1-i, the i-th least significant; lanes past n get 0
+  // (a negative index reads as >= 0x80, which swizzle maps to 0).
+  let le = i8x16.swizzle(nibbles, i8x16.sub(i8x16.splat(<i8>(n - 1)), v128.load(IOTA)));
+  // 16-bit lane k holds nibbles 2k (low byte) and 2k+1 (high byte).
+  let pairs = v128.or(
+    v128.and(le, i16x8.splat(0x000f)),
+    v128.and(i16x8.shr_u(le, 4), i16x8.splat(0x00f0)),
+  );
+  return i64x2.extract_lane(i8x16.narrow_i16x8_u(pairs, pairs), 0);
+}
+
+/** 1 to 16 hex digits, position in scanPos; for the paths that are not hot. */
+export function scanHex(p: usize, end: usize): u64 {
+  let n = hexRun(p, end);
+  scanOk = n - 1 < 16;
+  scanPos = p + n;
+  return scanOk ? hexValue(p, n) : 0;
 }
 
 /** 1 to 10 decimal digits. */

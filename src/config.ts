@@ -1,0 +1,44 @@
+// Parsing and validating the machine options the user types.
+
+import { UserError } from './errors.js';
+import { FORMATS, POLICIES, type Format, type Geometry, type Policy } from './model.js';
+
+/** Largest TLB accepted: far beyond real hardware, small enough for memory. */
+const MAX_ENTRIES = 1 << 20;
+
+export function parseGeometry(option: string, text: string): Geometry {
+  const m = /^(\d+):(\d+)$/.exec(text.trim());
+  if (!m) throw new UserError(`${option} '${text}': expected ENTRIES:WAYS, e.g. 64:4`);
+  const entries = Number(m[1]);
+  const ways = Number(m[2]);
+  if (entries < 1 || ways < 1) throw new UserError(`${option} '${text}': entries and ways must be at least 1`);
+  if (entries > MAX_ENTRIES) throw new UserError(`${option} '${text}': at most ${MAX_ENTRIES} entries`);
+  if (entries % ways !== 0) {
+    throw new UserError(`${option} '${text}': entries (${entries}) must be a multiple of ways (${ways})`);
+  }
+  return { entries, ways };
+}
+
+export function parseOptionalGeometry(option: string, text: string): Geometry | null {
+  return text.trim().toLowerCase() === 'none' ? null : parseGeometry(option, text);
+}
+
+export function parsePolicy(text: string): Policy {
+  const p = text.toLowerCase();
+  if (!(POLICIES as readonly string[]).includes(p)) {
+    throw new UserError(`--policy '${text}': expected one of ${POLICIES.join(', ')}`);
+  }
+  return p as Policy;
+}
+
+export function parseFormat(text: string): Format {
+  const f = text.toLowerCase();
+  if (!(FORMATS as readonly string[]).includes(f)) {
+    throw new UserError(`--format '${text}': expected one of ${FORMATS.join(', ')}`);
+  }
+  return f as Format;
+}
+
+export function formatGeometry(g: Geometry | null): string {
+  return g ? `${g.entries}:${g.ways}` : 'none';
+}

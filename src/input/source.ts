@@ -1,0 +1,147 @@
+// Where trace bytes come from: a file, stdin ('-'), gzip-compressed or not.
+// A plain file is read with readSync straight into the caller's buffer (the
+// WASM window); compressed and piped input arrive as chunks and are copied.
+
+import { closeSync, createReadStream, openSync, readSync, fstatSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { UserError } from '../errors.js';
+
+export interface ByteSource {
+  /** The name used in messages: the path, or 'stdin'. */
+  readonly name: string;
+  /** Total bytes on disk when known (a compressed file's compressed size). */
+  readonly sizeOnDisk: number | null;
+  /** Fills `into` as far as it can; 0 means end of input. */
+  read(into: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+}
+
+class FileSource implements ByteSource {
+  constructor(readonly name: string, private fd: number, readonly sizeOnDisk: number) {}
+  async read(into: Uint8Array): Promise<number> {
+    return readSync(this.fd, into, 0, into.length, null);
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Pulls chunks from an async iterable and hands them out in any sizes. */
+class StreamSource implements ByteSource {
+  private pending: Uint8Array = new Uint8Array(0);
+  private iterator: AsyncIterator<Uint8Array>;
+  constructor(
+    readonly name: string,
+    chunks: AsyncIterable<Uint8Array>,
+    readonly sizeOnDisk: number | null,
+    private describeError: (err: unknown) => string,
+    private onClose: () => void = () => {},
+  ) {
+    this.iterator = chunks[Symbol.asyncIterator]();
+  }
+  async read(into: Uint8Array): Promise<number> {
+    let filled = 0;
+    while (filled < into.length) {
+      if (this.pending.length === 0) {
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next = await this.iterator.next();
+        } catch (err) {
+          throw new UserError(this.describeError(err));
+        }
+        if (next.done) break;
+        this.pending = next.value;
+      }
+      const n = Math.min(this.pending.length, into.length - filled);
+      into.set(this.pending.subarray(0, n), filled);
+      this.pending = this.pending.subarray(n);
+      filled += n;
+    }
+    return filled;
+  }
+  close(): void {
+    this.onClose();
+  }
+}
+
+/** Counts bytes that went into the gunzip stream, to say how far a broken one got. */
+function gunzipped(name: string, compressed: Readable, sizeOnDisk: number | null): ByteSource {
+  const gunzip = createGunzip();
+  let inflated = 0;
+  gunzip.on('data', (chunk: Buffer) => (inflated += chunk.length));
+  compressed.on('error', (err) => gunzip.destroy(err));
+  compressed.pipe(gunzip);
+  const describe = (err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'Z_BUF_ERROR' || /unexpected end/i.test(String(err))
+      ? 'gzip stream is truncated'
+      : `gzip stream is corrupt (${(err as Error).message})`;
+    return `${name}: ${why}, after ${inflated} decompressed bytes`;
+  };
+  return new StreamSource(name, gunzip, sizeOnDisk, describe, () => {
+    compressed.destroy();
+    gunzip.destroy();
+  });
+}
+
+function openError(path: string, err: unknown): UserError {
+  const e = err as NodeJS.ErrnoException;
+  const why =
+    e.code === 'ENOENT' ? 'no such file'
+    : e.code === 'EACCES' ? 'permission denied'
+    : e.code === 'EISDIR' ? 'is a directory'
+    : e.message;
+  return new UserError(`${path}: cannot open: ${why}`);
+}
+
+export async function openSource(path: string): Promise<ByteSource> {
+  if (path === '-') return openStdin();
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+    if (fstatSync(fd).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  } catch (err) {
+    throw openError(path, err);
+  }
+  const size = fstatSync(fd).size;
+  const head = new Uint8Array(2);
+  const n = readSync(fd, head, 0, 2, 0);
+  if (!isGzip(head.subarray(0, n))) return new FileSource(path, fd, size);
+  closeSync(fd);
+  return gunzipped(path, createReadStream(path), size);
+}
+
+async function openStdin(): Promise<ByteSource> {
+  const iterator = process.stdin[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
+  async function* all(): AsyncGenerator<Uint8Array> {
+    if (head.length > 0) yield head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  if (isGzip(head)) return gunzipped('stdin', Readable.from(all()), null);
+  return new StreamSource('stdin', all(), null, (err) => `stdin: ${(err as Error).message}`);
+}
+
+/** An in-memory source, for tests and for callers that already hold the bytes. */
+export function bufferSource(name: string, bytes: Uint8Array): ByteSource {
+  let offset = 0;
+  return {
+    name,
+    sizeOnDisk: bytes.length,
+    async read(into) {
+      const n = Math.min(into.length, bytes.length - offset);
+      into.set(bytes.subarray(offset, offset + n));
+      offset += n;
+      return n;
+    },
+    close() {},
+  };
+}

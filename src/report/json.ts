@@ -1,0 +1,44 @@
+// The --json object: keys documented in docs/json.md and kept stable.
+
+import { formatGeometry } from '../config.js';
+import type { LevelStats, MachineConfig, Stats } from '../model.js';
+import type { ReplayResult } from '../replay.js';
+
+function level(l: LevelStats) {
+  return { ...l, missRate: l.lookups === 0 ? 0 : l.misses / l.lookups };
+}
+
+export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShift: boolean) {
+  const s: Stats = result.stats;
+  return {
+    trace: result.trace,
+    format: result.format,
+    config: {
+      l1d: formatGeometry(machine.l1d),
+      l1i: formatGeometry(machine.l1i),
+      l2: formatGeometry(machine.l2),
+      policy: machine.policy,
+      pcid: machine.pcid,
+      sizeShift,
+      paging: 'x86-64',
+    },
+    records: s.records,
+    accesses: s.accesses,
+    crossings: s.crossings,
+    tlb: {
+      l1d: level(s.tlb.l1d),
+      l1i: level(s.tlb.l1i),
+      ...(s.tlb.l2 ? { l2: level(s.tlb.l2) } : {}),
+    },
+    walks: s.walks,
+    faults: s.faults,
+    frames: s.frames,
+    contexts: s.contexts,
+    contextSwitches: s.contextSwitches,
+    invlpg: s.invlpg,
+    flushes: s.flushes,
+    badLines: s.badLines,
+    stopped: result.stopped,
+    seconds: Number(result.seconds.toFixed(6)),
+  };
+}

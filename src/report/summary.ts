@@ -1,0 +1,64 @@
+// The human-readable summary printed by `tlbscope replay`.
+
+import { formatGeometry } from '../config.js';
+import type { LevelStats, MachineConfig } from '../model.js';
+import type { ReplayResult } from '../replay.js';
+
+const int = (n: number) => n.toLocaleString('en-US');
+const pct = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(3)}%`);
+
+function table(rows: string[][], rightAligned: boolean[]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) =>
+    r.map((cell, i) => (rightAligned[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd(),
+  );
+}
+
+export function textSummary(result: ReplayResult, machine: MachineConfig, bold: (s: string) => string): string {
+  const s = result.stats;
+  const rate = result.seconds > 0 ? s.records / result.seconds / 1e6 : 0;
+  const out: string[] = [];
+  out.push(
+    `${bold(result.trace)}  ${result.format}, ${int(s.records)} records in ${result.seconds.toFixed(3)} s` +
+      ` (${rate.toFixed(2)} M records/s)`,
+  );
+  const l2 = machine.l2 ? `L2 ${formatGeometry(machine.l2)}` : 'no L2';
+  out.push(
+    `machine  L1d ${formatGeometry(machine.l1d)}, L1i ${formatGeometry(machine.l1i)}, ${l2}, ${machine.policy.toUpperCase()},` +
+      ` x86-64 4-level, ${machine.pcid ? 'PCID' : 'no PCID (flush on switch)'}`,
+  );
+  if (result.stopped) out.push('stopped at the first bad line (--strict): counts cover the lines before it');
+  out.push('');
+
+  const a = s.accesses;
+  let accessLine = `accesses  ${int(a.read)} reads, ${int(a.write)} writes, ${int(a.fetch)} fetches; ${int(s.crossings)} cross a page`;
+  if (a.physical > 0) accessLine += `; ${int(a.physical)} physical (${int(a.mmio)} MMIO), not translated`;
+  out.push(accessLine, '');
+
+  const levels: Array<[string, LevelStats | undefined]> = [
+    ['L1d', s.tlb.l1d],
+    ['L1i', s.tlb.l1i],
+    ['L2', s.tlb.l2],
+  ];
+  const rows = [['level', 'lookups', 'hits', 'misses', 'miss rate']];
+  for (const [name, l] of levels) {
+    if (l) rows.push([name, int(l.lookups), int(l.hits), int(l.misses), pct(l.misses, l.lookups)]);
+  }
+  out.push(...table(rows, [false, true, true, true, true]).map((line, i) => (i === 0 ? bold(line) : line)), '');
+
+  const perWalk = s.walks.count === 0 ? '' : `, ${(s.walks.refs / s.walks.count).toFixed(2)} per walk`;
+  out.push(`walks     ${int(s.walks.count)} (${int(s.walks.refs)} page-table entries read${perWalk})`);
+  const f = s.faults;
+  out.push(
+    `faults    ${int(f.minor)} minor, ${int(f.major)} major, ${int(f.nonCanonical)} non-canonical;` +
+      ` ${int(f.observed)} observed in the trace`,
+  );
+  const data = s.frames.used - s.frames.pageTable;
+  out.push(`frames    ${int(s.frames.used)} used: ${int(data)} data, ${int(s.frames.pageTable)} page-table`);
+  out.push(
+    `spaces    ${int(s.contexts)} address space${s.contexts === 1 ? '' : 's'}, ${int(s.contextSwitches)} switches` +
+      (s.invlpg + s.flushes > 0 ? `, ${int(s.invlpg)} INVLPG, ${int(s.flushes)} TLB flushes` : ''),
+  );
+  out.push(`bad lines ${int(s.badLines)}`);
+  return out.join('\n') + '\n';
+}

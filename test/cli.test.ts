@@ -1,0 +1,151 @@
+// The built CLI, run as a user runs it: stdout, stderr and exit codes.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { tracePath } from './answers.js';
+
+const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
+const BUNDLED = new URL('../traces/qemu72-user-execlog-true.log.gz', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-cli-'));
+
+function run(args: string[], input?: Buffer | string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function file(name: string, content: string | Buffer): string {
+  const path = join(tmp, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const expectOneLineError = (stderr: string, pattern: RegExp) => {
+  expect(stderr).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+};
+
+describe('tlbscope replay', () => {
+  it('prints a readable summary of the bundled trace', () => {
+    const r = run(['replay', BUNDLED]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/execlog, 87,286 records/);
+    expect(r.stdout).toMatch(/^L1d\s+32,141\s+32,062\s+79\s+0\.246%$/m);
+    expect(r.stdout).toMatch(/^L2\s+140\s+7\s+133\s+95\.000%$/m);
+    expect(r.stdout).toMatch(/^walks\s+133 \(532 page-table entries read/m);
+    expect(r.stdout).not.toMatch(/\x1b\[/); // NO_COLOR and not a TTY
+    expect(r.stderr).toBe('');
+  });
+
+  it('prints one JSON object with the documented keys', () => {
+    const r = run(['replay', tracePath('valgrind-lackey-true.log.gz'), '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({
+      format: 'lackey',
+      records: 145835,
+      accesses: { read: 25936, write: 11770, fetch: 109633 },
+      crossings: 133,
+      tlb: { l1d: { misses: 136 }, l1i: { misses: 62 }, l2: { misses: 139 } },
+      walks: { count: 139, refs: 556 },
+      faults: { minor: 139, major: 0 },
+      frames: { used: 149, pageTable: 10 },
+      contexts: 1,
+      contextSwitches: 0,
+      badLines: 0,
+    });
+    for (const level of ['l1d', 'l1i', 'l2']) {
+      const l = j.tlb[level];
+      expect(l.hits + l.misses).toBe(l.lookups);
+      expect(l.missRate).toBeCloseTo(l.misses / l.lookups, 12);
+    }
+    expect(typeof j.seconds).toBe('number');
+  });
+
+  it('leaves l2 out with --l2 none and honours geometry and policy', () => {
+    const r = run(['replay', BUNDLED, '--json', '--l2', 'none', '--l1d', '64:4', '--l1i', '64:4', '--policy', 'fifo']);
+    const j = JSON.parse(r.stdout);
+    expect(j.tlb.l2).toBeUndefined();
+    expect([j.tlb.l1d.misses, j.tlb.l1i.misses]).toEqual([93, 61]); // QEMU cache plugin, 64:4 fifo
+  });
+
+  it('reads plain and gzip-compressed stdin', () => {
+    const gz = readFileSync(BUNDLED);
+    for (const input of [gz, gunzipSync(gz)]) {
+      const j = JSON.parse(run(['replay', '-', '--json'], input).stdout);
+      expect([j.trace, j.records, j.walks.count]).toEqual(['stdin', 87286, 133]);
+    }
+  });
+
+  it('reports bad lines as FILE:LINE: reason: text, counts them and goes on', () => {
+    const path = file('bad.log', '[MEM] VA=0x1000, size=4, type=READ\n[MEM] VA=0xzz, size=4, type=READ\nhello\n[MEM] VA=0x2000, size=4, type=WRITE\n');
+    const r = run(['replay', path, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`${path}:2: bad hex number: [MEM] VA=0xzz, size=4, type=READ\n${path}:3: not a line of this format: hello\n`);
+    const j = JSON.parse(r.stdout);
+    expect([j.records, j.badLines]).toEqual([2, 2]);
+  });
+
+  it('stops at the first bad line with --strict, exit code 2 and nothing on stdout', () => {
+    const path = file('strict.log', '[MEM] VA=0x1000, size=4, type=READ\n[MEM] VA=0x1000, size=5000, type=READ\nnope\n');
+    const r = run(['replay', path, '--strict']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${path}:2: access size above 4096 bytes: [MEM] VA=0x1000, size=5000, type=READ\ntlbscope: ${path}: stopped at the first bad line (--strict)\n`);
+  });
+
+  it('sniffs each format and accepts --format to force one', () => {
+    const lackey = file('l.txt', 'I  0401ab70,3\n L 1ffefff8b8,8\n');
+    expect(JSON.parse(run(['replay', lackey, '--json']).stdout).format).toBe('lackey');
+    const forced = run(['replay', lackey, '--json', '--format', 'mem']);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ format: 'mem', badLines: 2 });
+  });
+
+  it.each([
+    [['replay', '/no/such/trace'], /^tlbscope: \/no\/such\/trace: cannot open: no such file\n$/],
+    [['replay', BUNDLED, '--l1d', '64:5'], /^tlbscope: --l1d '64:5': entries \(64\) must be a multiple of ways \(5\)\n$/],
+    [['replay', BUNDLED, '--l2', '12'], /^tlbscope: --l2 '12': expected ENTRIES:WAYS/],
+    [['replay', BUNDLED, '--policy', 'mru'], /^tlbscope: --policy 'mru': expected one of lru, fifo\n$/],
+    [['replay', BUNDLED, '--format', 'pin'], /argument 'pin' is invalid/],
+    [['replay', BUNDLED, '--bogus'], /unknown option '--bogus'/],
+    [['replay'], /missing required argument 'trace'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('rejects %j with one clear line and exit code 2', (args, pattern) => {
+    const r = run(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expectOneLineError(r.stderr, pattern);
+  });
+
+  it('says which file it cannot tell the format of', () => {
+    const r = run(['replay', file('what.txt', 'hello world\n')]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /what\.txt: cannot tell the trace format from its first lines \(use --format/);
+  });
+
+  it('says how far a truncated gzip stream got', () => {
+    const gz = gzipSync(Buffer.from('[MEM] VA=0x1000, size=4, type=READ\n'.repeat(20000)));
+    const r = run(['replay', file('cut.log.gz', gz.subarray(0, gz.length >> 1))]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /cut\.log\.gz: gzip stream is truncated, after \d+ decompressed bytes\n$/);
+  });
+});
+
+describe('help and formats', () => {
+  it('teaches with --help, exit code 0', () => {
+    const r = run(['replay', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--l2 <entries:ways\|none>/);
+    expect(r.stdout).toMatch(/Examples:/);
+    expect(run(['--help']).stdout).toMatch(/Exit codes:/);
+  });
+
+  it('lists every format with an example line', () => {
+    const r = run(['formats']);
+    expect(r.code).toBe(0);
+    for (const f of ['mem', 'lackey', 'execlog']) expect(r.stdout).toMatch(new RegExp(`^${f} `, 'm'));
+  });
+});

@@ -1,0 +1,124 @@
+// The WASM core against the reference model (every counter, every per-PFN
+// count, every reported bad line) on thousands of random traces fed in random
+// chunk sizes, and against the independent answers of the real traces.
+
+import { describe, expect, it } from 'vitest';
+import { replayCore, type BadLine } from '../src/engine/core.js';
+import { bufferSource } from '../src/input/source.js';
+import { DEFAULT_MACHINE, type DecodeOptions, type MachineConfig, type Stats } from '../src/model.js';
+import { decodeTrace } from '../src/reference/decode.js';
+import { referenceReplay } from '../src/reference/replay.js';
+import { cachePluginAnswers, cachePluginView, readTrace, readmeTable, tableView } from './answers.js';
+import { Rng, randomMachine, randomTrace } from './gen.js';
+
+interface CoreRun {
+  stats: Stats;
+  bad: BadLine[];
+}
+
+async function core(
+  text: string | Uint8Array,
+  decode: DecodeOptions,
+  machine: MachineConfig,
+  io: { chunkBytes?: number; windowBytes?: number } = {},
+): Promise<CoreRun> {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+  const bad: BadLine[] = [];
+  const { stats } = await replayCore(bufferSource('test', bytes), {
+    decode,
+    machine,
+    ...io,
+    onBadLine: (b) => bad.push(b),
+  });
+  return { stats, bad };
+}
+
+/** How the core is fed: from one byte per read to whole windows. */
+function randomIo(rng: Rng): { chunkBytes: number; windowBytes: number } {
+  const windowBytes = rng.pick([1024, 4096, 1 << 16]);
+  const chunkBytes = rng.pick([1, 2, 3, 7, 64, 100, 511, 1000, windowBytes]);
+  return { chunkBytes, windowBytes };
+}
+
+describe('WASM core equals the reference model', () => {
+  const SEEDS = 2500;
+  it(`on ${SEEDS} random traces, machines and chunkings`, async () => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const trace = randomTrace(seed);
+      const machine = randomMachine(seed * 7919);
+      const decode = { format: trace.format, sizeShift: trace.sizeShift };
+      const io = randomIo(new Rng(seed));
+      const expected = referenceReplay(trace.text, decode, machine);
+      const got = await core(trace.text, decode, machine, io);
+      const context = `seed ${seed} (${trace.format}, ${JSON.stringify(machine)}, ${JSON.stringify(io)})`;
+      expect(got.stats, context).toEqual(expected);
+      const expectedBad = decodeTrace(trace.text, decode).bad.slice(0, 16).map((b) => b.line);
+      expect(got.bad.map((b) => b.line), context).toEqual(expectedBad);
+    }
+  });
+
+  it('on every op mix and format with PCID on and off', async () => {
+    for (const format of ['mem', 'lackey', 'execlog'] as const) {
+      for (const opMix of ['reads', 'writes', 'fetches', 'mixed'] as const) {
+        for (const pcid of [false, true]) {
+          const trace = randomTrace(format.length * 31 + opMix.length, { format, opMix, lines: 3000 });
+          const machine = { ...randomMachine(opMix.length), pcid };
+          const decode = { format, sizeShift: trace.sizeShift };
+          expect((await core(trace.text, decode, machine)).stats).toEqual(referenceReplay(trace.text, decode, machine));
+        }
+      }
+    }
+  });
+
+  it('on garbage bytes, without crashing', async () => {
+    const rng = new Rng(99);
+    for (let i = 0; i < 300; i++) {
+      const bytes = new Uint8Array(rng.int(0, 3000)).map(() =>
+        rng.chance(0.05) ? 10 : rng.chance(0.3) ? rng.pick([...'[MEM] VA=0x, size=type=READ01f"']).charCodeAt(0) : rng.int(0, 255),
+      );
+      const format = rng.pick(['mem', 'lackey', 'execlog'] as const);
+      const decode = { format, sizeShift: rng.chance(0.5) };
+      const text = Buffer.from(bytes).toString('latin1');
+      const got = await core(bytes, decode, DEFAULT_MACHINE, randomIo(rng));
+      expect(got.stats).toEqual(referenceReplay(text, decode, DEFAULT_MACHINE));
+    }
+  });
+});
+
+describe('WASM core on the real traces', () => {
+  const execlog = readTrace('qemu72-user-execlog-true.log.gz');
+
+  it.each(cachePluginAnswers())('matches QEMU cache plugin $name', async ({ machine, expected }) => {
+    const { stats } = await core(execlog, { format: 'execlog', sizeShift: false }, machine);
+    expect(cachePluginView(stats)).toEqual(expected);
+  });
+
+  it.each(readmeTable())('matches the README table: $file', async ({ file, format, sizeShift, expected }) => {
+    const text = readTrace(file);
+    const decode = { format, sizeShift };
+    const got = await core(text, decode, DEFAULT_MACHINE);
+    expect(tableView(got.stats)).toEqual(expected);
+    // And the reference on everything else, per-PFN counts included.
+    expect(got.stats).toEqual(referenceReplay(text, decode, DEFAULT_MACHINE));
+  });
+
+  it('gives the same result whatever the chunk boundaries', async () => {
+    const text = readTrace('valgrind-lackey-true.log.gz');
+    const decode = { format: 'lackey', sizeShift: false } as const;
+    const whole = await core(text, decode, DEFAULT_MACHINE);
+    for (const io of [{ chunkBytes: 1 << 10, windowBytes: 4096 }, { chunkBytes: 4093 }, { windowBytes: 1 << 20 }]) {
+      expect((await core(text, decode, DEFAULT_MACHINE, io)).stats).toEqual(whole.stats);
+    }
+  });
+});
+
+describe('lines longer than the window', () => {
+  it('are one bad line each, and the lines around them still count', async () => {
+    const long = '[MEM] VA=0x1000, size=1, type=READ' + ', x=y'.repeat(400);
+    const text = `[MEM] VA=0x1000, size=1, type=READ\n${long}\n[MEM] VA=0x2000, size=1, type=WRITE\n`;
+    const got = await core(text, { format: 'mem', sizeShift: false }, DEFAULT_MACHINE, { windowBytes: 1024 });
+    expect(got.stats.records).toBe(2);
+    expect(got.stats.badLines).toBe(1);
+    expect(got.bad.map((b) => [b.line, b.reason])).toEqual([[2, 'line too long']]);
+  });
+});
