@@ -69,7 +69,7 @@ export const C_INVLPG = 23;
 export const C_FLUSHES = 24;
 export const C_BAD_LINES = 25;
 export const C_LINES = 26;
-/** One past the highest PFN handed out: the length of the per-PFN array. */
+/** One past the highest PFN handed out (0 if none): the per-PFN array's length. */
 export const C_PFN_LIMIT = 27;
 export const COUNTER_COUNT = 28;
 

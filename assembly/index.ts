@@ -7,12 +7,12 @@ import { initBatch, records } from "./records";
 import { setSizeShift } from "./decode/mem";
 import { initInput, feed as feedInput, windowPtr, windowSize, lines, badLines, badLog } from "./input";
 import {
-  configureMachine, l1d, l1i, l2, reads, writes, fetches, physical, mmio, crossings,
+  configureMachine, drainTranslationCounts, l1d, l1i, l2, reads, writes, fetches, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
 } from "./machine/mmu";
 import { walks, walkRefs, minorFaults } from "./machine/pagetable";
-import { framesUsed, pageTableFrames } from "./machine/frames";
-import { pfnCounts, pfnLimit } from "./observers/pfn";
+import { framesUsed, pageTableFrames, nextPfn } from "./machine/frames";
+import { pfnCounts } from "./observers/pfn";
 
 const counterBlock = memory.data(abi.COUNTER_COUNT * 8, 16);
 
@@ -44,6 +44,11 @@ export function badLineLog(): usize {
   return badLog;
 }
 
+export function badLineCount(): f64 {
+  return <f64>badLines;
+}
+
+/** Per-PFN counts (u64 each); complete only after counters(). */
 export function pfnTranslations(): usize {
   return pfnCounts;
 }
@@ -55,6 +60,7 @@ export function pfnTranslations(): usize {
 
 /** Writes every counter into the counter block and returns its address. */
 export function counters(): usize {
+  drainTranslationCounts();
   put(abi.C_RECORDS, records);
   put(abi.C_READS, reads);
   put(abi.C_WRITES, writes);
@@ -82,6 +88,6 @@ export function counters(): usize {
   put(abi.C_FLUSHES, flushes);
   put(abi.C_BAD_LINES, badLines);
   put(abi.C_LINES, lines);
-  put(abi.C_PFN_LIMIT, pfnLimit);
+  put(abi.C_PFN_LIMIT, framesUsed == 0 ? 0 : nextPfn);
   return counterBlock;
 }

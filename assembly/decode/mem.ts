@@ -24,6 +24,8 @@ const LOW7: u64 = 0x00ff_ffff_ffff_ffff;
 const COMMA_SPACE: u16 = 0x202c;            // ", "
 const PA_EQ_0X: u64 = 0x7830_3d41_50;       // "PA=0x"
 const LOW5: u64 = 0xff_ffff_ffff;
+const WRITE5: u64 = 0x45_5449_5257;         // "WRITE"
+const FETCH5: u64 = 0x48_4354_4546;         // "FETCH"
 
 export let sizeShift = false;
 
@@ -62,20 +64,13 @@ export function memLines(p: usize, end: usize): usize {
     for (let d = <u32>load<u8>(q) - 48; d <= 9 && q - digits < 4; d = <u32>load<u8>(++q) - 48) size = size * 10 + d;
     if (q == digits || (load<u64>(q) & LOW7) != TYPE_EQ) break;
     q += 7;
-    let op: u32 = 0;
-    let word = load<u32>(q);
-    if (word == READ) {
-      op = OP_READ;
-      q += 4;
-    } else if (word == WRIT && load<u8>(q, 4) == 0x45) {
-      op = OP_WRITE;
-      q += 5;
-    } else if (word == FETC && load<u8>(q, 4) == 0x48) {
-      op = OP_FETCH;
-      q += 5;
-    } else {
-      break;
-    }
+    // The access type without a branch on it: it is as unpredictable as the trace.
+    let word = load<u64>(q) & LOW5;
+    let isRead = (word & 0xffffffff) == <u64>READ;
+    let isWrite = word == WRITE5;
+    if (!(isRead | isWrite | (word == FETCH5))) break;
+    let op = select<u32>(OP_READ, select<u32>(OP_WRITE, OP_FETCH, isWrite), isRead);
+    q += select<usize>(4, 5, isRead);
     let next = lineEnd(q, end);
     if (next == 0) break;
     if (shift && op != OP_FETCH) {

@@ -2,19 +2,25 @@
 // to data pages and page-table pages alike, and never freed (there is no
 // memory limit yet).
 
+import { reserveFrame } from "../observers/pfn";
+
 export const FIRST_PFN: u64 = 256;
 
 export let nextPfn: u64 = FIRST_PFN;
 export let framesUsed: u64 = 0;
 export let pageTableFrames: u64 = 0;
 
-export function allocDataFrame(): u64 {
+function take(): u64 {
   framesUsed++;
+  reserveFrame(nextPfn);
   return nextPfn++;
+}
+
+export function allocDataFrame(): u64 {
+  return take();
 }
 
 export function allocTableFrame(): u64 {
   pageTableFrames++;
-  framesUsed++;
-  return nextPfn++;
+  return take();
 }

@@ -9,7 +9,6 @@ import {
 import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk } from "./pagetable";
-import { countTranslation } from "../observers/pfn";
 
 // Tags keep the 36 significant bits of a canonical 48-bit VPN and the address
 // space above them, so entries of different spaces never match.
@@ -47,9 +46,9 @@ export function configureMachine(
   l1dEntries: u32, l1dWays: u32, l1iEntries: u32, l1iWays: u32,
   l2Entries: u32, l2Ways: u32, policy: u32, withPcid: bool,
 ): void {
-  l1d = new Tlb(l1dEntries, l1dWays, policy);
-  l1i = new Tlb(l1iEntries, l1iWays, policy);
-  l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, policy);
+  l1d = new Tlb(l1dEntries, l1dWays, policy, true);
+  l1i = new Tlb(l1iEntries, l1iWays, policy, true);
+  l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, policy, false);
   pcid = withPcid;
 }
 
@@ -110,11 +109,16 @@ function translate(l1: Tlb, vpn: u64): void {
     if (second) pfn = second.lookup(tag, vpn);
     if (pfn < 0) {
       pfn = <i64>walk(currentSpace, vpn);
-      if (second) second.fill(tag, vpn, <u64>pfn);
+      if (second) second.fill(tag, <u64>pfn);
     }
-    l1.fill(tag, vpn, <u64>pfn);
+    l1.fill(tag, <u64>pfn);
   }
-  countTranslation(<u64>pfn);
+}
+
+/** Makes the per-PFN counts complete (the L1s hold some back). */
+export function drainTranslationCounts(): void {
+  l1d!.drainCounts();
+  l1i!.drainCounts();
 }
 
 function access(op: u32, va: u64, size: u32, flags: u32): void {

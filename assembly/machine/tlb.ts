@@ -3,8 +3,20 @@
 // fill, so the victim is always the way with the smallest stamp. Invalid ways
 // have stamp 0 and are therefore filled first, as real TLBs and QEMU's cache
 // plugin do.
+//
+// An L1 TLB also counts the translations each entry resolves and hands the
+// count to the per-PFN observer when the entry leaves (eviction, invalidation,
+// flush) or when counts are read (drainCounts): a hit then touches only the
+// TLB's own, cache-resident arrays instead of a random slot of the per-PFN
+// array, and every translation is still counted exactly once on its frame.
+//
+// Tags are compared two ways at a time with SIMD and a miss is known after a
+// fixed number of steps, so the hit way's position costs no mispredicted
+// branch. A set with an odd number of ways is padded with one way that never
+// holds a tag and is never a victim.
 
 import { POLICY_FIFO } from "../abi";
+import { addTranslations } from "../observers/pfn";
 
 /** Tag of an invalid way; valid tags never have the top bit set. */
 export const NO_TAG: u64 = 0xffff_ffff_ffff_ffff;
@@ -12,61 +24,73 @@ export const NO_TAG: u64 = 0xffff_ffff_ffff_ffff;
 export class Tlb {
   sets: u64;
   ways: usize;
+  stride: usize;  // ways rounded up to even: slots per set
   setMask: u64;   // sets - 1 when sets is a power of two
   pow2: bool;
   fifo: bool;
-  tags: usize;    // u64[sets * ways]
-  stamps: usize;  // u64[sets * ways]
-  pfns: usize;    // u64[sets * ways]
+  tags: usize;    // u64[sets * stride]
+  stamps: usize;  // u64[sets * stride]
+  pfns: usize;    // u64[sets * stride]
+  counts: usize;  // u64[sets * stride]: translations not yet handed over (0 unless counting)
+  counting: bool;
   clock: u64 = 0;
   lookups: u64 = 0;
   misses: u64 = 0;
+  /** After a missed lookup: the slot the next fill() of that page replaces. */
+  victim: usize = 0;
 
-  constructor(entries: u32, ways: u32, policy: u32) {
+  constructor(entries: u32, ways: u32, policy: u32, counting: bool) {
     this.sets = <u64>(entries / ways);
     this.ways = <usize>ways;
+    this.stride = (<usize>ways + 1) & ~1;
     this.pow2 = (this.sets & (this.sets - 1)) == 0;
     this.setMask = this.sets - 1;
     this.fifo = policy == POLICY_FIFO;
-    let bytes = <usize>entries * 8;
+    let bytes = <usize>this.sets * this.stride * 8;
     this.tags = heap.alloc(bytes);
     this.stamps = heap.alloc(bytes);
     this.pfns = heap.alloc(bytes);
+    this.counts = heap.alloc(bytes);
+    memory.fill(this.counts, 0, bytes);
+    this.counting = counting;
     this.flush();
   }
 
   // @ts-ignore: decorator
   @inline private setBase(vpn: u64): usize {
     let set = this.pow2 ? vpn & this.setMask : vpn % this.sets;
-    return <usize>set * this.ways;
+    return <usize>set * this.stride;
   }
 
-  /** The PFN the entry maps, or -1 on a miss. Counts the lookup. */
-  lookup(tag: u64, vpn: u64): i64 {
+  /**
+   * The PFN the entry maps, or -1 on a miss, after which fill() may follow.
+   * Counts the lookup.
+   */
+  // @ts-ignore: decorator
+  @inline lookup(tag: u64, vpn: u64): i64 {
     this.lookups++;
     let base = this.setBase(vpn);
     let t = this.tags + (base << 3);
-    for (let w: usize = 0; w < this.ways; w++) {
-      if (load<u64>(t + (w << 3)) == tag) {
-        let slot = (base + w) << 3;
-        if (!this.fifo) store<u64>(this.stamps + slot, ++this.clock);
-        return load<i64>(this.pfns + slot);
-      }
+    let stride = this.stride;
+    let way = stride <= 16 ? matchSmall(t, tag, stride) : matchLarge(t, tag, stride);
+    if (way >= 0) {
+      let slot = (base + <usize>way) << 3;
+      if (!this.fifo) store<u64>(this.stamps + slot, ++this.clock);
+      if (this.counting) store<u64>(this.counts + slot, load<u64>(this.counts + slot) + 1);
+      return load<i64>(this.pfns + slot);
     }
     this.misses++;
+    this.victim = base + oldestWay(this.stamps + (base << 3), this.ways);
     return -1;
   }
 
-  fill(tag: u64, vpn: u64, pfn: u64): void {
-    let base = this.setBase(vpn);
-    let s = this.stamps + (base << 3);
-    let victim: usize = 0;
-    let oldest = load<u64>(s);
-    for (let w: usize = 1; w < this.ways && oldest != 0; w++) {
-      let stamp = load<u64>(s + (w << 3));
-      if (stamp < oldest) { oldest = stamp; victim = w; }
+  /** Fills the page whose lookup() just missed; nothing may touch this TLB in between. */
+  fill(tag: u64, pfn: u64): void {
+    let slot = this.victim << 3;
+    if (this.counting) {
+      this.handOver(slot);
+      store<u64>(this.counts + slot, 1);
     }
-    let slot = (base + victim) << 3;
     store<u64>(this.tags + slot, tag);
     store<u64>(this.stamps + slot, ++this.clock);
     store<u64>(this.pfns + slot, pfn);
@@ -78,15 +102,95 @@ export class Tlb {
     for (let w: usize = 0; w < this.ways; w++) {
       let slot = (base + w) << 3;
       if (load<u64>(this.tags + slot) == tag) {
+        this.handOver(slot);
         store<u64>(this.tags + slot, NO_TAG);
         store<u64>(this.stamps + slot, 0);
       }
     }
   }
 
+  // @ts-ignore: decorator
+  @inline private handOver(slot: usize): void {
+    let n = load<u64>(this.counts + slot);
+    if (n != 0) {
+      addTranslations(load<u64>(this.pfns + slot), n);
+      store<u64>(this.counts + slot, 0);
+    }
+  }
+
+  /** Hands every entry's pending count to the per-PFN observer; entries stay. */
+  drainCounts(): void {
+    let slots = <usize>(this.sets * <u64>this.stride);
+    for (let i: usize = 0; i < slots; i++) this.handOver(i << 3);
+  }
+
   flush(): void {
-    let bytes = <usize>(this.sets * <u64>this.ways) << 3;
+    this.drainCounts();
+    let bytes = <usize>(this.sets * <u64>this.stride) << 3;
     memory.fill(this.tags, 0xff, bytes);
     memory.fill(this.stamps, 0, bytes);
   }
+}
+
+// The matching way, or -1. Up to 16 ways unrolled: the tests on `stride` go
+// the same way for every lookup of a TLB, so they cost no mispredictions.
+// @ts-ignore: decorator
+@inline function matchSmall(t: usize, tag: u64, stride: usize): i32 {
+  let key = i64x2.splat(tag);
+  let hits = i64x2.bitmask(i64x2.eq(v128.load(t), key));
+  if (stride > 2) hits |= i64x2.bitmask(i64x2.eq(v128.load(t, 16), key)) << 2;
+  if (stride > 4) {
+    hits |= i64x2.bitmask(i64x2.eq(v128.load(t, 32), key)) << 4;
+    if (stride > 6) hits |= i64x2.bitmask(i64x2.eq(v128.load(t, 48), key)) << 6;
+  }
+  if (stride > 8) {
+    hits |= i64x2.bitmask(i64x2.eq(v128.load(t, 64), key)) << 8;
+    if (stride > 10) hits |= i64x2.bitmask(i64x2.eq(v128.load(t, 80), key)) << 10;
+    if (stride > 12) hits |= i64x2.bitmask(i64x2.eq(v128.load(t, 96), key)) << 12;
+    if (stride > 14) hits |= i64x2.bitmask(i64x2.eq(v128.load(t, 112), key)) << 14;
+  }
+  return hits != 0 ? <i32>ctz(hits) : -1;
+}
+
+/** The matching way of a set with any number of ways, or -1. */
+function matchLarge(t: usize, tag: u64, stride: usize): i32 {
+  let key = i64x2.splat(tag);
+  for (let group: usize = 0; group < stride; group += 32) {
+    let last = min<usize>(group + 32, stride);
+    let hits: u32 = 0;
+    for (let w = group; w < last; w += 2) {
+      hits |= i64x2.bitmask(i64x2.eq(v128.load(t + (w << 3)), key)) << <u32>(w - group);
+    }
+    if (hits != 0) return <i32>(group + <usize>ctz(hits));
+  }
+  return -1;
+}
+
+/**
+ * The way with the smallest stamp, the first one on ties (so the first
+ * invalid way), without a branch on the stamps for up to 16 ways.
+ */
+// @ts-ignore: decorator
+@inline function oldestWay(s: usize, ways: usize): usize {
+  if (ways > 16) return oldestWayLoop(s, ways);
+  let best: usize = 0;
+  let oldest = load<u64>(s);
+  for (let w: usize = 1; w < 16; w++) {
+    if (w >= ways) break;
+    let stamp = load<u64>(s + (w << 3));
+    let older = stamp < oldest;
+    oldest = select<u64>(stamp, oldest, older);
+    best = select<usize>(w, best, older);
+  }
+  return best;
+}
+
+function oldestWayLoop(s: usize, ways: usize): usize {
+  let best: usize = 0;
+  let oldest = load<u64>(s);
+  for (let w: usize = 1; w < ways && oldest != 0; w++) {
+    let stamp = load<u64>(s + (w << 3));
+    if (stamp < oldest) { oldest = stamp; best = w; }
+  }
+  return best;
 }

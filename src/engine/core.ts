@@ -20,6 +20,7 @@ interface CoreExports {
   inputWindowSize(): number;
   feed(len: number, eof: number): number;
   badLineLog(): number;
+  badLineCount(): number;
   pfnTranslations(): number;
   counters(): number;
 }
@@ -132,8 +133,7 @@ export async function replayCore(source: ByteSource, opts: CoreOptions): Promise
 }
 
 function reportBadLines(core: CoreExports, seen: number, onBadLine?: (bad: BadLine) => void): number {
-  const total = new Float64Array(core.memory.buffer, core.counters() >>> 0, abi.COUNTER_COUNT)[abi.C_BAD_LINES];
-  const kept = Math.min(total, abi.BAD_LOG_CAPACITY);
+  const kept = Math.min(core.badLineCount(), abi.BAD_LOG_CAPACITY);
   if (!onBadLine || kept <= seen) return kept;
   const log = core.badLineLog() >>> 0;
   const entryBytes = 16 + abi.BAD_TEXT_BYTES;
@@ -152,7 +152,8 @@ function reportBadLines(core: CoreExports, seen: number, onBadLine?: (bad: BadLi
 }
 
 function readStats(core: CoreExports, machine: MachineConfig): Stats {
-  const c = new Float64Array(core.memory.buffer, core.counters() >>> 0, abi.COUNTER_COUNT);
+  const block = core.counters() >>> 0; // may grow memory: take the buffer after it
+  const c = new Float64Array(core.memory.buffer, block, abi.COUNTER_COUNT);
   const level = (lookups: number, misses: number): LevelStats => ({ lookups, hits: lookups - misses, misses });
   const stats: Stats = {
     records: c[abi.C_RECORDS],
@@ -186,8 +187,13 @@ function readStats(core: CoreExports, machine: MachineConfig): Stats {
   if (machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
   const limit = c[abi.C_PFN_LIMIT];
   if (limit > 0) {
-    const counts = new BigUint64Array(core.memory.buffer, core.pfnTranslations() >>> 0, limit);
-    for (let pfn = 0; pfn < limit; pfn++) if (counts[pfn] !== 0n) stats.pfn.push([pfn, Number(counts[pfn])]);
+    // u64 counts read as two u32 halves: BigInt per frame is slow for millions of frames.
+    const halves = new Uint32Array(core.memory.buffer, core.pfnTranslations() >>> 0, 2 * limit);
+    for (let pfn = 0; pfn < limit; pfn++) {
+      const low = halves[2 * pfn];
+      const high = halves[2 * pfn + 1];
+      if ((low | high) !== 0) stats.pfn.push([pfn, high * 2 ** 32 + low]);
+    }
   }
   return stats;
 }
