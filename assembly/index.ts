@@ -7,7 +7,7 @@ import { initBatch, records } from "./records";
 import { setSizeShift } from "./decode/mem";
 import { initInput, feed as feedInput, windowPtr, windowSize, lines, badLines, badLog } from "./input";
 import {
-  configureMachine, drainTranslationCounts, l1d, l1i, l2, reads, writes, fetches, physical, mmio, crossings,
+  configureMachine, drainTranslationCounts, l1d, l1i, l2, accessCounts, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
 } from "./machine/mmu";
 import { walks, walkRefs, minorFaults } from "./machine/pagetable";
@@ -62,9 +62,9 @@ export function pfnTranslations(): usize {
 export function counters(): usize {
   drainTranslationCounts();
   put(abi.C_RECORDS, records);
-  put(abi.C_READS, reads);
-  put(abi.C_WRITES, writes);
-  put(abi.C_FETCHES, fetches);
+  put(abi.C_READS, load<u64>(accessCounts, abi.OP_READ * 8));
+  put(abi.C_WRITES, load<u64>(accessCounts, abi.OP_WRITE * 8));
+  put(abi.C_FETCHES, load<u64>(accessCounts, abi.OP_FETCH * 8));
   put(abi.C_PHYSICAL, physical);
   put(abi.C_MMIO, mmio);
   put(abi.C_CROSSINGS, crossings);

@@ -20,9 +20,8 @@ export let l1i: Tlb | null = null;
 export let l2: Tlb | null = null;
 let pcid = false;
 
-export let reads: u64 = 0;
-export let writes: u64 = 0;
-export let fetches: u64 = 0;
+/** Accesses by op: u64[3], indexed by OP_READ, OP_WRITE, OP_FETCH. */
+export const accessCounts = memory.data(24, 8);
 export let physical: u64 = 0;
 export let mmio: u64 = 0;
 export let crossings: u64 = 0;
@@ -123,15 +122,15 @@ export function drainTranslationCounts(): void {
 
 function access(op: u32, va: u64, size: u32, flags: u32): void {
   if (!currentUsed) firstAccessOfSpace();
-  if (op == OP_READ) reads++;
-  else if (op == OP_WRITE) writes++;
-  else fetches++;
+  // Indexed rather than branched on: the op is as unpredictable as the trace.
+  let count = accessCounts + (<usize>op << 3);
+  store<u64>(count, load<u64>(count) + 1);
   if (flags & FLAG_PHYSICAL) {
     physical++;
     if (flags & FLAG_MMIO) mmio++;
     return;
   }
-  let l1 = op == OP_FETCH ? l1i! : l1d!;
+  let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
   let first = va >> 12;
   let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> 12;
   translate(l1, first);

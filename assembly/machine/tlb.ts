@@ -85,7 +85,8 @@ export class Tlb {
   }
 
   /** Fills the page whose lookup() just missed; nothing may touch this TLB in between. */
-  fill(tag: u64, pfn: u64): void {
+  // @ts-ignore: decorator
+  @inline fill(tag: u64, pfn: u64): void {
     let slot = this.victim << 3;
     if (this.counting) {
       this.handOver(slot);
@@ -168,21 +169,36 @@ function matchLarge(t: usize, tag: u64, stride: usize): i32 {
 
 /**
  * The way with the smallest stamp, the first one on ties (so the first
- * invalid way), without a branch on the stamps for up to 16 ways.
+ * invalid way). Up to 16 ways unrolled and without a branch on the stamps:
+ * each stamp is packed with its way number below it, so one min() finds both
+ * (stamps count lookups and stay far below 2^60).
  */
 // @ts-ignore: decorator
 @inline function oldestWay(s: usize, ways: usize): usize {
   if (ways > 16) return oldestWayLoop(s, ways);
-  let best: usize = 0;
-  let oldest = load<u64>(s);
-  for (let w: usize = 1; w < 16; w++) {
-    if (w >= ways) break;
-    let stamp = load<u64>(s + (w << 3));
-    let older = stamp < oldest;
-    oldest = select<u64>(stamp, oldest, older);
-    best = select<usize>(w, best, older);
+  let m = load<u64>(s) << 4;
+  if (ways > 1) m = min<u64>(m, (load<u64>(s, 8) << 4) | 1);
+  if (ways > 2) {
+    m = min<u64>(m, (load<u64>(s, 16) << 4) | 2);
+    if (ways > 3) m = min<u64>(m, (load<u64>(s, 24) << 4) | 3);
   }
-  return best;
+  if (ways > 4) {
+    m = min<u64>(m, (load<u64>(s, 32) << 4) | 4);
+    if (ways > 5) m = min<u64>(m, (load<u64>(s, 40) << 4) | 5);
+    if (ways > 6) m = min<u64>(m, (load<u64>(s, 48) << 4) | 6);
+    if (ways > 7) m = min<u64>(m, (load<u64>(s, 56) << 4) | 7);
+  }
+  if (ways > 8) {
+    m = min<u64>(m, (load<u64>(s, 64) << 4) | 8);
+    if (ways > 9) m = min<u64>(m, (load<u64>(s, 72) << 4) | 9);
+    if (ways > 10) m = min<u64>(m, (load<u64>(s, 80) << 4) | 10);
+    if (ways > 11) m = min<u64>(m, (load<u64>(s, 88) << 4) | 11);
+    if (ways > 12) m = min<u64>(m, (load<u64>(s, 96) << 4) | 12);
+    if (ways > 13) m = min<u64>(m, (load<u64>(s, 104) << 4) | 13);
+    if (ways > 14) m = min<u64>(m, (load<u64>(s, 112) << 4) | 14);
+    if (ways > 15) m = min<u64>(m, (load<u64>(s, 120) << 4) | 15);
+  }
+  return <usize>(m & 15);
 }
 
 function oldestWayLoop(s: usize, ways: usize): usize {
