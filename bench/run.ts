@@ -6,12 +6,12 @@
 // See bench/README.md for what is measured and how to read the ratio.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, KINDS, type Kind } from './gen.js';
+import { packageRoot } from '../src/paths.js';
 
 /** Counters both engines must agree on (paths into the --json object). */
 const REQUIRED = [
@@ -47,19 +47,6 @@ interface Sample {
 }
 
 class BenchError extends Error {}
-
-function findRoot(): string {
-  for (let dir of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
-    for (;;) {
-      const pkg = join(dir, 'package.json');
-      if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'tlbscope') return dir;
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  }
-  throw new BenchError('cannot find the tlbscope project root (package.json)');
-}
 
 /** Builds bench/native/tlbsim if needed; null when there is no C compiler. */
 function buildNative(root: string): string | null {
@@ -164,7 +151,7 @@ function main(): void {
   if (!Number.isSafeInteger(records) || records < 1) throw new BenchError('--records must be a positive integer');
   if (!Number.isSafeInteger(reps) || reps < 1) throw new BenchError('--reps must be a positive integer');
 
-  const root = findRoot();
+  const root = packageRoot();
   const native = buildNative(root);
   const trace = ensureTrace(root, kind, records, seed);
   const cli = join(root, 'dist/src/cli.js');
