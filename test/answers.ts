@@ -2,11 +2,14 @@
 // QEMU's cache plugin miss counts and the README's table for the default
 // machine. Both engines are checked against them.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { Format, MachineConfig, Stats } from '../src/model.js';
 
 export const TRACES = new URL('../../shared/traces/', import.meta.url);
+if (!existsSync(TRACES)) {
+  throw new Error(`the shared real traces are not at ${TRACES.pathname}: clone the repository beside shared/ (as CI does)`);
+}
 export const tracePath = (name: string): string => new URL(name, TRACES).pathname;
 export const readTrace = (name: string): string => gunzipSync(readFileSync(new URL(name, TRACES))).toString('latin1');
 
