@@ -5,10 +5,24 @@
 export const FORMAT_MEM = 0;
 export const FORMAT_LACKEY = 1;
 export const FORMAT_EXECLOG = 2;
+export const FORMAT_MEMCSV = 3;
+export const FORMAT_DIN = 4;
+export const FORMAT_PIN = 5;
+/** tlbscope's binary replay format: 24-byte events (docs/formats.md). */
+export const FORMAT_TLBT = 6;
+
+// What feed() does with decoded events.
+/** Simulate them. */
+export const MODE_REPLAY = 0;
+/** Collect them for the driver to write out (`tlbscope convert`). */
+export const MODE_CONVERT = 1;
 
 // Replacement policies.
 export const POLICY_LRU = 0;
 export const POLICY_FIFO = 1;
+
+/** Bytes of one event (records.ts has the layout). */
+export const EVENT_BYTES = 24;
 
 // Event ops in a record batch.
 export const OP_READ = 0;
@@ -25,6 +39,9 @@ export const FLAG_HAS_PA = 1;
 export const FLAG_PHYSICAL = 2;
 /** A physical access to a device region rather than RAM. */
 export const FLAG_MMIO = 4;
+/** The first event of a record (an access line). */
+export const FLAG_RECORD_START = 8;
+export const FLAGS_KNOWN = 15;
 
 // Why a line is bad (index into the driver's message table).
 export const BAD_UNKNOWN = 1;
@@ -35,6 +52,8 @@ export const BAD_TYPE = 5;
 export const BAD_FIELD = 6;
 export const BAD_TRAILING = 7;
 export const BAD_TOO_LONG = 8;
+export const BAD_EVENT = 9;
+export const BAD_TRUNCATED = 10;
 
 /** Bad lines whose number, reason and text the core keeps for the driver. */
 export const BAD_LOG_CAPACITY = 16;
@@ -71,7 +90,14 @@ export const C_BAD_LINES = 25;
 export const C_LINES = 26;
 /** One past the highest PFN handed out (0 if none): the per-PFN array's length. */
 export const C_PFN_LIMIT = 27;
-export const COUNTER_COUNT = 28;
+export const C_IGNORED_LINES = 28;
+export const C_EVENTS = 29;
+export const COUNTER_COUNT = 30;
+
+/** Distinct [PAGE_FAULT] reasons kept; further ones count as "other". */
+export const REASON_CAPACITY = 32;
+/** Bytes of a reason's text kept. */
+export const REASON_BYTES = 60;
 
 // feed() returns the carried-over byte count (>= 0), or this when --strict
 // met a bad line.

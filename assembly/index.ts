@@ -1,11 +1,15 @@
-// The WASM core's whole public surface. One instance replays one trace: the
-// driver instantiates the module, calls init() once, then alternates reading
-// bytes into the window with feed(), and reads counters at the end.
+// The WASM core's whole public surface. One instance replays (or converts)
+// one trace, which may join several inputs: the driver instantiates the
+// module, calls init() once, then for each input setFormat() and alternate
+// reads into the window with feed(), and reads the counters at the end.
 
 import * as abi from "./abi";
 import { initBatch, records } from "./records";
 import { setSizeShift } from "./decode/mem";
-import { initInput, feed as feedInput, windowPtr, windowSize, lines, badLines, badLog } from "./input";
+import { eventsRead } from "./decode/tlbt";
+import { initInput, setFormat as setInputFormat, feed as feedInput, windowPtr, lines, ignoredLines } from "./input";
+import { badLines, badLog } from "./badlines";
+import { setMode, output, outputEvents, clearOutput } from "./dispatch";
 import {
   configureMachine, drainTranslationCounts, l1d, l1i, l2, accessCounts, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
@@ -13,44 +17,97 @@ import {
 import { walks, walkRefs, minorFaults } from "./machine/pagetable";
 import { framesUsed, pageTableFrames, nextPfn } from "./machine/frames";
 import { pfnCounts } from "./observers/pfn";
+import { physicalCapacity, physicalKeys, physicalValues } from "./observers/physical";
+import { internReason, reasonCount, reasonTablePtr, reasonCountsPtr } from "./observers/faults";
 
 const counterBlock = memory.data(abi.COUNTER_COUNT * 8, 16);
 
 /** l2Entries = 0 means no L2. Geometry is validated by the driver. */
 export function init(
-  format: u32, sizeShift: bool, strict: bool, window: u32,
+  mode: u32, sizeShift: bool, strict: bool, window: u32,
   l1dEntries: u32, l1dWays: u32, l1iEntries: u32, l1iWays: u32,
   l2Entries: u32, l2Ways: u32, policy: u32, pcid: bool,
 ): void {
   initBatch();
-  initInput(format, strict, window);
+  initInput(strict, window);
+  setMode(mode);
   setSizeShift(sizeShift);
   configureMachine(l1dEntries, l1dWays, l1iEntries, l1iWays, l2Entries, l2Ways, policy, pcid);
+}
+
+export function setFormat(format: u32): void {
+  setInputFormat(format);
 }
 
 export function inputWindow(): usize {
   return windowPtr;
 }
 
-export function inputWindowSize(): u32 {
-  return windowSize;
-}
-
 export function feed(len: u32, eof: bool): i32 {
   return feedInput(len, eof);
 }
 
-export function badLineLog(): usize {
-  return badLog;
+/** Lines read so far (events, for the binary format): where the next input's numbering starts. */
+export function position(binary: bool): f64 {
+  return <f64>(binary ? eventsRead : lines);
 }
 
 export function badLineCount(): f64 {
   return <f64>badLines;
 }
 
+export function badLineLog(): usize {
+  return badLog;
+}
+
 /** Per-PFN counts (u64 each); complete only after counters(). */
 export function pfnTranslations(): usize {
   return pfnCounts;
+}
+
+export function physicalSlots(): u32 {
+  return physicalCapacity();
+}
+
+/** Keys (pfn + 1, 0 = empty) of the trace-frame map; values at physicalCounts(). */
+export function physicalPfns(): usize {
+  return physicalKeys();
+}
+
+export function physicalCounts(): usize {
+  return physicalValues();
+}
+
+/** Interns the reason text [p, p + n) (a binary trace's reason table, in order). */
+export function addReason(p: usize, n: u32): u32 {
+  return internReason(p, <usize>n);
+}
+
+export function reasons(): u32 {
+  return reasonCount;
+}
+
+/** Reason i: u32 length at reasonText() + i * (4 + REASON_BYTES), then the text. */
+export function reasonText(): usize {
+  return reasonTablePtr();
+}
+
+/** u64 counts indexed by reason id (1-based; REASON_CAPACITY + 1 = other). */
+export function reasonCounts(): usize {
+  return reasonCountsPtr();
+}
+
+/** Convert mode: the events decoded since the last takeOutput(). */
+export function outputPtr(): usize {
+  return output;
+}
+
+export function outputCount(): u32 {
+  return <u32>outputEvents;
+}
+
+export function takeOutput(): void {
+  clearOutput();
 }
 
 // @ts-ignore: decorator
@@ -89,5 +146,7 @@ export function counters(): usize {
   put(abi.C_BAD_LINES, badLines);
   put(abi.C_LINES, lines);
   put(abi.C_PFN_LIMIT, framesUsed == 0 ? 0 : nextPfn);
+  put(abi.C_IGNORED_LINES, ignoredLines);
+  put(abi.C_EVENTS, eventsRead);
   return counterBlock;
 }

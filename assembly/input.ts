@@ -1,17 +1,23 @@
 // The input window and line framing: the driver reads raw bytes into the
 // window, feed() decodes every complete line in place and carries a partial
-// last line over to the window's start for the next read. Bad lines are
-// counted and the first few kept, with their line numbers, for the driver.
+// last line over to the window's start for the next read. The binary format
+// is framed in whole events instead.
 
 import {
-  FORMAT_MEM, FORMAT_LACKEY, FORMAT_EXECLOG, BAD_TOO_LONG, FEED_STOPPED,
-  BAD_LOG_CAPACITY, BAD_TEXT_BYTES,
+  FORMAT_MEM, FORMAT_LACKEY, FORMAT_EXECLOG, FORMAT_MEMCSV, FORMAT_DIN, FORMAT_PIN, FORMAT_TLBT,
+  BAD_TOO_LONG, BAD_TRUNCATED, FEED_STOPPED,
 } from "./abi";
 import { decodeMem, memLines } from "./decode/mem";
-import { decodeLackey, lackeyLines, LACKEY_BANNER } from "./decode/lackey";
+import { decodeLackey, lackeyLines } from "./decode/lackey";
 import { decodeExeclog } from "./decode/execlog";
-import { batchPtr, batchCount, setBatchCount, BATCH_CAPACITY, records } from "./records";
-import { runBatch } from "./machine/mmu";
+import { decodeMemcsv } from "./decode/memcsv";
+import { decodeDin } from "./decode/din";
+import { decodePin } from "./decode/pin";
+import { decodeEvents, eventsRead } from "./decode/tlbt";
+import { LINE_SKIPPED, LINE_IGNORED } from "./decode/lines";
+import { batchCount, setBatchCount, BATCH_CAPACITY, records } from "./records";
+import { flushBatch } from "./dispatch";
+import { reportBad } from "./badlines";
 
 /** Readable bytes past the window, so decoders may load words past a line's end. */
 const SLACK: usize = 64;
@@ -23,28 +29,21 @@ let format: u32 = FORMAT_MEM;
 let strict = false;
 
 export let lines: u64 = 0;
-export let badLines: u64 = 0;
+export let ignoredLines: u64 = 0;
 let skipping = false;   // inside an overlong line, already reported
 
-// Bad-line log entries: f64 line, u32 reason, u32 text length, text bytes.
-export const BAD_ENTRY_BYTES: usize = 16 + <usize>BAD_TEXT_BYTES;
-export let badLog: usize = 0;
-
-export function initInput(fmt: u32, strictMode: bool, window: u32): void {
-  format = fmt;
+export function initInput(strictMode: bool, window: u32): void {
   strict = strictMode;
   windowSize = window;
   // Page-aligned: reads into a misaligned window measured 4-5x slower.
   let raw = heap.alloc(<usize>window + SLACK + PAGE);
   windowPtr = (raw + PAGE - 1) & ~(PAGE - 1);
-  badLog = heap.alloc(BAD_ENTRY_BYTES * <usize>BAD_LOG_CAPACITY);
 }
 
-function flushBatch(): void {
-  if (batchCount > 0) {
-    runBatch(batchPtr, batchCount);
-    setBatchCount(0);
-  }
+/** The format of the input that follows (a replay may join several inputs). */
+export function setFormat(fmt: u32): void {
+  format = fmt;
+  skipping = false;
 }
 
 function findNewline(p: usize, end: usize): usize {
@@ -56,17 +55,6 @@ function findNewline(p: usize, end: usize): usize {
   }
   while (p < end && load<u8>(p) != 10) p++;
   return p;
-}
-
-function reportBad(start: usize, end: usize, reason: u32): void {
-  badLines++;
-  if (badLines > <u64>BAD_LOG_CAPACITY) return;
-  let entry = badLog + <usize>(badLines - 1) * BAD_ENTRY_BYTES;
-  let n = min<usize>(end - start, <usize>BAD_TEXT_BYTES);
-  store<f64>(entry, <f64>lines);
-  store<u32>(entry, reason, 8);
-  store<u32>(entry, <u32>n, 12);
-  memory.copy(entry + 16, start, n);
 }
 
 /** Decodes one line [p, end) (without its newline); returns false to stop. */
@@ -81,7 +69,7 @@ function decodeLine(p: usize, end: usize): bool {
   // bad line can be taken back by resetting the batch count.
   let room = <i32>((end - p) >> 3) + 2;
   if (room > BATCH_CAPACITY) {
-    reportBad(p, end, BAD_TOO_LONG);
+    reportBad(lines, p, end, BAD_TOO_LONG);
     return !strict;
   }
   if (batchCount + room > BATCH_CAPACITY) flushBatch();
@@ -89,23 +77,25 @@ function decodeLine(p: usize, end: usize): bool {
   let reason: u32;
   if (format == FORMAT_MEM) reason = decodeMem(p, end);
   else if (format == FORMAT_LACKEY) reason = decodeLackey(p, end);
-  else reason = decodeExeclog(p, end);
-  if (reason == 0 || reason == LACKEY_BANNER) return true;
+  else if (format == FORMAT_EXECLOG) reason = decodeExeclog(p, end);
+  else if (format == FORMAT_MEMCSV) reason = decodeMemcsv(p, end);
+  else if (format == FORMAT_DIN) reason = decodeDin(p, end);
+  else reason = decodePin(p, end);
+  if (reason == 0 || reason == LINE_SKIPPED) return true;
+  if (reason == LINE_IGNORED) {
+    ignoredLines++;
+    return true;
+  }
   setBatchCount(mark);
-  reportBad(p, end, reason);
+  reportBad(lines, p, end, reason);
   return !strict;
 }
 
-/**
- * Decodes and simulates every complete line of the first `len` bytes of the
- * window (all of them at end of input). Returns how many bytes of a partial
- * last line were moved to the window's start, or FEED_STOPPED.
- */
-export function feed(len: u32, eof: bool): i32 {
+function feedLines(len: u32, eof: bool): i32 {
   let p = windowPtr;
   let end = windowPtr + <usize>len;
   while (p < end) {
-    if (!skipping && format != FORMAT_EXECLOG) {
+    if (!skipping && (format == FORMAT_MEM || format == FORMAT_LACKEY)) {
       // Most lines take a decoder's fast loop, which needs no newline search.
       let before = records;
       let next = format == FORMAT_MEM ? memLines(p, end) : lackeyLines(p, end);
@@ -136,7 +126,7 @@ export function feed(len: u32, eof: bool): i32 {
     // No newline in a whole window: report the line once, then skip to its end.
     if (!skipping) {
       lines++;
-      reportBad(p, end, BAD_TOO_LONG);
+      reportBad(lines, p, end, BAD_TOO_LONG);
       skipping = true;
       if (strict) return FEED_STOPPED;
     }
@@ -144,4 +134,26 @@ export function feed(len: u32, eof: bool): i32 {
   }
   memory.copy(windowPtr, p, carry);
   return <i32>carry;
+}
+
+function feedEvents(len: u32, eof: bool): i32 {
+  let end = windowPtr + <usize>len;
+  let stop = decodeEvents(windowPtr, end, strict);
+  if (stop == 0) return FEED_STOPPED;
+  let carry = end - stop;
+  if (eof && carry != 0) {
+    reportBad(eventsRead + 1, stop, end, BAD_TRUNCATED);
+    return strict ? FEED_STOPPED : 0;
+  }
+  memory.copy(windowPtr, stop, carry);
+  return <i32>carry;
+}
+
+/**
+ * Decodes every complete line (or event) of the first `len` bytes of the
+ * window, all of them at end of input. Returns how many bytes of a partial
+ * last line were moved to the window's start, or FEED_STOPPED.
+ */
+export function feed(len: u32, eof: bool): i32 {
+  return format == FORMAT_TLBT ? feedEvents(len, eof) : feedLines(len, eof);
 }

@@ -7,10 +7,12 @@
 //   8  u64  pa (valid with FLAG_HAS_PA)
 //   16 u32  size in bytes
 //   20 u8   op (OP_*)
-//   21 u8   flags (FLAG_*)
+//   21 u8   flags (FLAG_*; FLAG_RECORD_START on a record's first event)
 //   22 u16  cpu
 
-export const EVENT_BYTES: usize = 24;
+import { EVENT_BYTES as EVENT_SIZE } from "./abi";
+
+export const EVENT_BYTES: usize = <usize>EVENT_SIZE;
 export const BATCH_CAPACITY: i32 = 8192;
 
 export let batchPtr: usize = 0;
@@ -32,18 +34,23 @@ export function setBatchCount(count: i32): void {
   records++;
 }
 
+export function countRecords(n: u64): void {
+  records += n;
+}
+
 /** Takes the results of a decoder's fast loop, which kept its cursor in locals. */
 export function commitFast(cursor: usize, fastRecords: u64): void {
   batchCount = <i32>((cursor - batchPtr) / EVENT_BYTES);
   records += fastRecords;
 }
 
+/** An event without a physical address or cpu, for the decoders' fast loops. */
 // @ts-ignore: decorator
-@inline export function putEvent(e: usize, op: u32, va: u64, size: u32): void {
+@inline export function putEvent(e: usize, op: u32, va: u64, size: u32, flags: u32): void {
   store<u64>(e, va);
   store<u64>(e, 0, 8);
   store<u32>(e, size, 16);
-  store<u32>(e, op, 20); // op, then flags 0 and cpu 0
+  store<u32>(e, op | (flags << 8), 20); // op, flags, cpu 0
 }
 
 // @ts-ignore: decorator

@@ -5,8 +5,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { parseFormat, parseGeometry, parseOptionalGeometry, parsePolicy } from './config.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
-import { DEFAULT_MACHINE, type MachineConfig } from './model.js';
-import { replayPath } from './replay.js';
+import type { BadLine } from './engine/core.js';
+import { DEFAULT_MACHINE, FORMATS, type MachineConfig } from './model.js';
+import { replayPaths } from './replay.js';
+import { convertPaths } from './convert.js';
 import { jsonReport } from './report/json.js';
 import { textSummary } from './report/summary.js';
 import { FORMAT_EXAMPLES } from './input/formats.js';
@@ -24,16 +26,23 @@ Exit codes:
   2  bad usage or bad input (missing file, unknown format, bad option,
      a bad line under --strict)`;
 
+interface ConvertFlags {
+  output: string;
+  format?: string;
+  sizeShift?: boolean;
+  strict?: boolean;
+}
+
 interface ReplayFlags {
   format?: string;
   l1d: string;
   l1i: string;
   l2: string;
   policy: string;
-  pcid: boolean;
-  sizeShift: boolean;
-  strict: boolean;
-  json: boolean;
+  pcid?: boolean;
+  sizeShift?: boolean;
+  strict?: boolean;
+  json?: boolean;
 }
 
 function machineFrom(flags: ReplayFlags): MachineConfig {
@@ -42,40 +51,72 @@ function machineFrom(flags: ReplayFlags): MachineConfig {
     l1i: parseGeometry('--l1i', flags.l1i),
     l2: parseOptionalGeometry('--l2', flags.l2),
     policy: parsePolicy(flags.policy),
-    pcid: flags.pcid,
+    pcid: !!flags.pcid,
   };
 }
 
-async function replayCommand(trace: string, flags: ReplayFlags): Promise<number> {
+/** Shows the first bad lines on stderr; the rest are only counted. */
+function badLineReporter() {
+  let shown = 0;
+  return {
+    onBadLine(trace: string, bad: BadLine) {
+      if (shown++ < BAD_LINES_SHOWN) process.stderr.write(`${trace}:${bad.line}: ${bad.reason}: ${bad.text}\n`);
+    },
+    summarize(total: number) {
+      if (total > BAD_LINES_SHOWN) {
+        process.stderr.write(`tlbscope: ${total.toLocaleString('en-US')} bad lines skipped (first ${BAD_LINES_SHOWN} shown)\n`);
+      }
+    },
+  };
+}
+
+async function replayCommand(traces: string[], flags: ReplayFlags): Promise<number> {
   const machine = machineFrom(flags);
   const format = flags.format === undefined ? undefined : parseFormat(flags.format);
-  let shown = 0;
-  let traceName = trace === '-' ? 'stdin' : trace;
-  const result = await replayPath({
-    path: trace,
+  const bad = badLineReporter();
+  const result = await replayPaths({
+    paths: traces,
     format,
-    sizeShift: flags.sizeShift,
-    strict: flags.strict,
+    sizeShift: !!flags.sizeShift,
+    strict: !!flags.strict,
     machine,
-    onBadLine: (bad) => {
-      if (shown++ < BAD_LINES_SHOWN) process.stderr.write(`${traceName}:${bad.line}: ${bad.reason}: ${bad.text}\n`);
-    },
+    onBadLine: bad.onBadLine,
   });
-  traceName = result.trace;
   if (result.stopped) {
-    process.stderr.write(`tlbscope: ${traceName}: stopped at the first bad line (--strict)\n`);
+    process.stderr.write('tlbscope: stopped at the first bad line (--strict)\n');
     return EXIT_USAGE;
   }
-  const bad = result.stats.badLines;
-  if (bad > BAD_LINES_SHOWN) {
-    process.stderr.write(`${traceName}: ${bad.toLocaleString('en-US')} bad lines skipped (first ${BAD_LINES_SHOWN} shown)\n`);
-  }
+  bad.summarize(result.stats.badLines);
   if (flags.json) {
-    process.stdout.write(JSON.stringify(jsonReport(result, machine, flags.sizeShift), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(jsonReport(result, machine, !!flags.sizeShift), null, 2) + '\n');
   } else {
     const bold = useColor() ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
     process.stdout.write(textSummary(result, machine, bold));
   }
+  return EXIT_OK;
+}
+
+async function convertCommand(traces: string[], flags: ConvertFlags): Promise<number> {
+  const bad = badLineReporter();
+  const start = performance.now();
+  const result = await convertPaths({
+    paths: traces,
+    output: flags.output,
+    format: flags.format === undefined ? undefined : parseFormat(flags.format),
+    sizeShift: !!flags.sizeShift,
+    strict: !!flags.strict,
+    onBadLine: bad.onBadLine,
+  });
+  if (result.stopped) {
+    process.stderr.write(`tlbscope: stopped at the first bad line (--strict); ${flags.output} is incomplete\n`);
+    return EXIT_USAGE;
+  }
+  bad.summarize(result.badLines);
+  const seconds = (performance.now() - start) / 1000;
+  process.stdout.write(
+    `${flags.output}: ${result.records.toLocaleString('en-US')} records, ${result.events.toLocaleString('en-US')} events,` +
+      ` ${result.bytes.toLocaleString('en-US')} bytes in ${seconds.toFixed(3)} s\n`,
+  );
   return EXIT_OK;
 }
 
@@ -88,24 +129,26 @@ function program(): Command {
     .addHelpText('after', EXIT_CODES)
     .exitOverride();
 
+  const formatOption = () =>
+    new Option('--format <format>', 'trace format (default: told from the first lines of each input)').choices([...FORMATS]);
   cmd
     .command('replay')
-    .summary('replay a trace and report TLB misses, page walks and faults')
+    .summary('replay traces and report TLB misses, page walks and faults')
     .description(
-      'Replay TRACE (a file, gzip-compressed or not, or - for stdin) through an L1 dTLB (loads, stores),\n' +
-        'an L1 iTLB (fetches), an optional unified L2 and x86-64 4-level page tables with demand paging.\n' +
-        'Every number printed is defined in docs/metrics.md.',
+      'Replay one or more traces (files, gzip-compressed or not, or - for stdin), joined as one trace, ' +
+        'through an L1 dTLB (loads, stores), an L1 iTLB (fetches), an optional unified L2 and ' +
+        'x86-64 4-level page tables with demand paging. Every number printed is defined in docs/metrics.md.',
     )
-    .argument('<trace>', 'trace file, or - for stdin')
-    .addOption(new Option('--format <format>', 'trace format (default: sniffed from the first lines)').choices(['mem', 'lackey', 'execlog']))
+    .argument('<traces...>', 'trace files, or - for stdin')
+    .addOption(formatOption())
     .option('--l1d <entries:ways>', 'L1 data TLB geometry', g(DEFAULT_MACHINE.l1d))
     .option('--l1i <entries:ways>', 'L1 instruction TLB geometry', g(DEFAULT_MACHINE.l1i))
     .option('--l2 <entries:ways|none>', 'unified L2 TLB geometry, or none', g(DEFAULT_MACHINE.l2))
     .option('--policy <policy>', 'replacement policy of every TLB: lru or fifo', DEFAULT_MACHINE.policy)
-    .option('--pcid', 'keep TLB entries across context switches (tagged by address space)', false)
-    .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count', false)
-    .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it', false)
-    .option('--json', 'print one JSON object (docs/json.md) instead of the summary', false)
+    .option('--pcid', 'keep TLB entries across context switches (tagged by address space)')
+    .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
+    .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
+    .option('--json', 'print one JSON object (docs/json.md) instead of the summary')
     .addHelpText(
       'after',
       `
@@ -113,13 +156,31 @@ Examples:
   tlbscope replay traces/qemu72-user-execlog-true.log.gz
   tlbscope replay trace.log.gz --l1d 16:4 --l2 none --policy fifo
   tlbscope replay ls.log.gz --size-shift --json > ls.json
+  tlbscope replay part1.log.gz part2.log.gz        # one trace in two files
+  tlbscope convert big.log.gz -o big.tlbt && tlbscope replay big.tlbt
   qemu-x86_64 -plugin ./libexeclog.so -d plugin true 2>&1 | tlbscope replay -
 
 Bad lines are skipped and counted; the first ${BAD_LINES_SHOWN} are shown on stderr as
-FILE:LINE: reason: text. Formats: tlbscope formats.`,
+FILE:LINE: reason: text. Formats: tlbscope formats (docs/formats.md).`,
     )
-    .action(async (trace: string, flags: ReplayFlags) => {
-      process.exitCode = await replayCommand(trace, flags);
+    .action(async (traces: string[], flags: ReplayFlags) => {
+      process.exitCode = await replayCommand(traces, flags);
+    });
+
+  cmd
+    .command('convert')
+    .summary('convert traces to the binary .tlbt format for fast re-replay')
+    .description(
+      'Decode one or more traces of any format once and write their events to OUT.tlbt ' +
+        '(docs/formats.md). Replaying OUT.tlbt gives exactly the results of replaying the traces, without parsing.',
+    )
+    .argument('<traces...>', 'trace files, or - for stdin')
+    .requiredOption('-o, --output <file>', 'the .tlbt file to write')
+    .addOption(formatOption())
+    .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
+    .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
+    .action(async (traces: string[], flags: ConvertFlags) => {
+      process.exitCode = await convertCommand(traces, flags);
     });
 
   cmd

@@ -1,7 +1,9 @@
 // The vocabulary shared by both engines (WASM core and TypeScript reference),
 // the CLI and the tests. Every field's meaning is defined in docs/metrics.md.
 
-export const FORMATS = ['mem', 'lackey', 'execlog'] as const;
+/** Text formats (decoded by both engines), then the binary replay format. */
+export const TEXT_FORMATS = ['mem', 'lackey', 'execlog', 'memcsv', 'din', 'pin'] as const;
+export const FORMATS = [...TEXT_FORMATS, 'tlbt'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export const POLICIES = ['lru', 'fifo'] as const;
@@ -51,13 +53,24 @@ export interface Stats {
   crossings: number;
   tlb: { l1d: LevelStats; l1i: LevelStats; l2?: LevelStats };
   walks: { count: number; refs: number };
-  faults: { minor: number; major: number; nonCanonical: number; observed: number };
+  faults: {
+    minor: number;
+    major: number;
+    nonCanonical: number;
+    observed: number;
+    /** [PAGE_FAULT] lines by reason text, in order of first appearance. */
+    observedByReason: Record<string, number>;
+  };
   frames: { used: number; pageTable: number };
   contexts: number;
   contextSwitches: number;
   invlpg: number;
   flushes: number;
   badLines: number;
+  /** Lines of a known form that carry nothing to simulate (Dinero labels other than 0-2). */
+  ignoredLines: number;
   /** Translations per data frame, ascending PFN, frames with a zero count left out. */
   pfn: Array<[pfn: number, translations: number]>;
+  /** Accesses per trace frame (physical address >> 12) for accesses whose physical address the trace gives. */
+  physicalPfn: Array<[pfn: number, accesses: number]>;
 }

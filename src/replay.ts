@@ -1,25 +1,28 @@
-// One replay from a path to Stats: open, sniff the format, run the core.
+// From paths to Stats: open each input, tell its format, and run it through
+// one core session, so several inputs replay as one trace.
 
-import { openSource } from './input/source.js';
+import { openSource, peek, type ByteSource } from './input/source.js';
 import { sniffFormat } from './input/sniff.js';
-import { replayCore, type BadLine } from './engine/core.js';
+import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } from './input/tlbt.js';
+import { CoreSession, type BadLine } from './engine/core.js';
 import { UserError } from './errors.js';
-import type { Format, MachineConfig, Stats } from './model.js';
+import { FORMATS, type Format, type MachineConfig, type Stats } from './model.js';
 
 export interface ReplayRequest {
-  path: string;
-  /** Forced format; sniffed from the first lines when absent. */
+  paths: string[];
+  /** Forced format; sniffed from the first lines of each input when absent. */
   format?: Format;
   sizeShift: boolean;
   strict: boolean;
   machine: MachineConfig;
-  onBadLine?: (bad: BadLine) => void;
-  onProgress?: (bytesFed: number, sizeOnDisk: number | null) => void;
+  onBadLine?: (trace: string, bad: BadLine) => void;
+  onProgress?: (trace: string, bytesFed: number, sizeOnDisk: number | null) => void;
 }
 
 export interface ReplayResult {
-  trace: string;
-  format: Format;
+  /** The inputs' names (paths, or "stdin"). */
+  traces: string[];
+  formats: Format[];
   stats: Stats;
   seconds: number;
   /** --strict met a bad line: stats cover the lines before it. */
@@ -29,33 +32,76 @@ export interface ReplayResult {
 /** Bytes read before the core starts, to tell the format. */
 const SNIFF_BYTES = 64 * 1024;
 
-export async function replayPath(req: ReplayRequest): Promise<ReplayResult> {
-  const start = performance.now();
-  const source = await openSource(req.path);
+interface OpenInput {
+  source: ByteSource;
+  format: Format;
+}
+
+export async function openInput(path: string, forced?: Format): Promise<OpenInput> {
+  const opened = await openSource(path);
   try {
-    const head = new Uint8Array(SNIFF_BYTES);
-    let headLength = 0;
-    for (let n = -1; n !== 0 && headLength < head.length; headLength += n) {
-      n = await source.read(head.subarray(headLength));
-    }
-    const format = req.format ?? sniffFormat(head.subarray(0, headLength));
+    const { head, source } = await peek(opened, SNIFF_BYTES);
+    const format = forced ?? sniffFormat(head);
     if (!format) {
+      const formats = FORMATS.join('|');
       throw new UserError(
-        headLength === 0
-          ? `${source.name}: empty input, no format to tell (use --format mem|lackey|execlog)`
-          : `${source.name}: cannot tell the trace format from its first lines (use --format mem|lackey|execlog)`,
+        head.length === 0
+          ? `${opened.name}: empty input, no format to tell (use --format ${formats})`
+          : `${opened.name}: cannot tell the trace format from its first lines (use --format ${formats})`,
       );
     }
-    const { stats, stopped } = await replayCore(source, {
-      decode: { format, sizeShift: req.sizeShift },
-      machine: req.machine,
-      strict: req.strict,
-      head: head.subarray(0, headLength),
-      onBadLine: req.onBadLine,
-      onProgress: req.onProgress && ((fed) => req.onProgress!(fed, source.sizeOnDisk)),
-    });
-    return { trace: source.name, format, stats, seconds: (performance.now() - start) / 1000, stopped };
-  } finally {
-    source.close();
+    return { source, format };
+  } catch (err) {
+    opened.close();
+    throw err;
   }
+}
+
+/** Feeds one input, a .tlbt file's event region and then its reason table included. */
+export async function feedInput(
+  session: CoreSession,
+  input: OpenInput,
+  hooks: { onBadLine?: (bad: BadLine) => void; onProgress?: (fed: number) => void; onEvents?: (events: Uint8Array) => void },
+): Promise<boolean> {
+  if (input.format !== 'tlbt') return session.feed({ ...input, ...hooks });
+  const name = input.source.name;
+  const headerBytes = new Uint8Array(TLBT_HEADER_BYTES);
+  let got = 0;
+  for (let n = -1; n !== 0 && got < TLBT_HEADER_BYTES; got += n) n = await input.source.read(headerBytes.subarray(got));
+  const header = parseTlbtHeader(name, headerBytes.subarray(0, got));
+  const events = new LimitedSource(input.source, header.countsValid ? header.events * 24 : Infinity);
+  const finished = await session.feed({ source: events, format: 'tlbt', ...hooks });
+  if (header.countsValid) session.inherit(header.badLines, header.ignoredLines);
+  if (finished && header.reasonTableOffset > 0) session.addReasons(decodeReasonTable(name, await events.rest()));
+  return finished;
+}
+
+export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
+  const start = performance.now();
+  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift, strict: req.strict });
+  const traces: string[] = [];
+  const formats: Format[] = [];
+  let stopped = false;
+  for (const path of req.paths) {
+    const input = await openInput(path, req.format);
+    const name = input.source.name;
+    traces.push(name);
+    formats.push(input.format);
+    try {
+      if (input.format === 'tlbt' && req.paths.length > 1) {
+        throw new UserError(`${name}: a .tlbt trace replays alone (convert the other inputs together with it)`);
+      }
+      const finished = await feedInput(session, input, {
+        onBadLine: req.onBadLine && ((bad) => req.onBadLine!(name, bad)),
+        onProgress: req.onProgress && ((fed) => req.onProgress!(name, fed, input.source.sizeOnDisk)),
+      });
+      if (!finished) {
+        stopped = true;
+        break;
+      }
+    } finally {
+      input.source.close();
+    }
+  }
+  return { traces, formats, stats: session.stats(), seconds: (performance.now() - start) / 1000, stopped };
 }

@@ -94,7 +94,7 @@ describe('tlbscope replay', () => {
     const r = run(['replay', path, '--strict']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`${path}:2: access size above 4096 bytes: [MEM] VA=0x1000, size=5000, type=READ\ntlbscope: ${path}: stopped at the first bad line (--strict)\n`);
+    expect(r.stderr).toBe(`${path}:2: bad access size: [MEM] VA=0x1000, size=5000, type=READ\ntlbscope: stopped at the first bad line (--strict)\n`);
   });
 
   it('sniffs each format and accepts --format to force one', () => {
@@ -109,9 +109,9 @@ describe('tlbscope replay', () => {
     [['replay', BUNDLED, '--l1d', '64:5'], /^tlbscope: --l1d '64:5': entries \(64\) must be a multiple of ways \(5\)\n$/],
     [['replay', BUNDLED, '--l2', '12'], /^tlbscope: --l2 '12': expected ENTRIES:WAYS/],
     [['replay', BUNDLED, '--policy', 'mru'], /^tlbscope: --policy 'mru': expected one of lru, fifo\n$/],
-    [['replay', BUNDLED, '--format', 'pin'], /argument 'pin' is invalid/],
+    [['replay', BUNDLED, '--format', 'pinatrace'], /argument 'pinatrace' is invalid/],
     [['replay', BUNDLED, '--bogus'], /unknown option '--bogus'/],
-    [['replay'], /missing required argument 'trace'/],
+    [['replay'], /missing required argument 'traces'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('rejects %j with one clear line and exit code 2', (args, pattern) => {
     const r = run(args);
@@ -134,6 +134,26 @@ describe('tlbscope replay', () => {
   });
 });
 
+describe('tlbscope convert', () => {
+  it('writes a .tlbt file that replays to the same counters', () => {
+    const out = join(tmp, 'lackey.tlbt');
+    const c = run(['convert', tracePath('valgrind-lackey-true.log.gz'), '-o', out]);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/lackey\.tlbt: 145,835 records, 147,339 events, [\d,]+ bytes in/);
+    const direct = JSON.parse(run(['replay', tracePath('valgrind-lackey-true.log.gz'), '--json']).stdout);
+    const binary = JSON.parse(run(['replay', out, '--json']).stdout);
+    expect(binary.format).toBe('tlbt');
+    for (const j of [direct, binary]) for (const key of ['trace', 'traces', 'format', 'seconds']) delete j[key];
+    expect(binary).toEqual(direct);
+  });
+
+  it('needs -o', () => {
+    const r = run(['convert', BUNDLED]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /required option '-o, --output <file>' not specified/);
+  });
+});
+
 describe('help and formats', () => {
   it('teaches with --help, exit code 0', () => {
     const r = run(['replay', '--help']);
@@ -146,6 +166,6 @@ describe('help and formats', () => {
   it('lists every format with an example line', () => {
     const r = run(['formats']);
     expect(r.code).toBe(0);
-    for (const f of ['mem', 'lackey', 'execlog']) expect(r.stdout).toMatch(new RegExp(`^${f} `, 'm'));
+    for (const f of ['mem', 'lackey', 'execlog', 'memcsv', 'din', 'pin', 'tlbt']) expect(r.stdout).toMatch(new RegExp(`^${f} `, 'm'));
   });
 });

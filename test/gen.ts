@@ -2,11 +2,11 @@
 // reference). Everything here is a pure function of the seed, so a failing
 // seed can be replayed and shrunk by hand.
 //
-// Valid lines follow the grammar of docs/metrics.md literally; malformed lines
+// Valid lines follow the grammar of docs/formats.md literally; malformed lines
 // are malformed beyond doubt (no line depends on an unspecified corner of the
 // grammar), so both engines must classify every line the same way.
 
-import type { Format, Geometry, MachineConfig, Policy } from '../src/model.js';
+import { TEXT_FORMATS, type Format, type Geometry, type MachineConfig, type Policy } from '../src/model.js';
 
 /** mulberry32: tiny, fast, and good enough to pick test cases. */
 export class Rng {
@@ -53,13 +53,13 @@ export interface TraceOptions {
 }
 
 export interface GeneratedTrace {
+  /** One character per byte (latin1), as the engines read it. */
   text: string;
   format: Format;
   sizeShift: boolean;
 }
 
 const U64 = (1n << 64n) - 1n;
-const FORMATS: readonly Format[] = ['mem', 'lackey', 'execlog'];
 
 /** 64 pages below the end of the canonical user half (0x0000_7fff_ffff_ffff). */
 const TOP_OF_USER = (1n << 35n) - 64n;
@@ -173,11 +173,33 @@ class TraceWriter {
 }
 
 const PAGE_FAULT_REASONS = [
-  ' | Reason: Page Not Present (Write)',
-  ' | Reason: Page Not Present (Read)',
-  ' | Reason: Protection Violation (Write)',
-  '',
+  'Page Not Present (Write)',
+  'Page Not Present (Write)',
+  'Page Not Present (Read)',
+  'Page Not Present (Fetch)',
+  'Write Access Violation',
+  'Protection Violation (Write)',
+  // Longer than 60 bytes: counted under its first 60.
+  'Page Not Present (Write) in a kernel-mode access while handling a signal frame',
+  'Page Not Present (Write) in a kernel-mode access while handling a copy-on-write',
+  // Not ASCII: the reason is its bytes (latin1 text here).
+  'D\xe9faut de page (\xe9criture)',
 ];
+
+/**
+ * What follows `[PAGE_FAULT] VA=0x…`. Reasons never start with a blank, are
+ * never all digits (object key order) and are never `other` or `unknown`, so
+ * only the rules of docs/formats.md decide how they are counted. With
+ * `many`, more distinct reasons than are counted by name (the rest: `other`).
+ */
+function pageFaultTail(rng: Rng, many: boolean): string {
+  if (rng.chance(0.1)) return ''; // no reason: `unknown`
+  // An empty reason: the trailing blank is trimmed with the line, so either
+  // reading of it gives `unknown`.
+  if (rng.chance(0.05)) return ' | Reason: ';
+  if (many && rng.chance(0.7)) return ` | Reason: Page Not Present (code ${rng.int(0, 60)})`;
+  return ` | Reason: ${rng.pick(PAGE_FAULT_REASONS)}`;
+}
 
 function memTrace(w: TraceWriter, lines: number, mix: OpMix, sizeShift: boolean): void {
   const rng = w.rng;
@@ -185,6 +207,8 @@ function memTrace(w: TraceWriter, lines: number, mix: OpMix, sizeShift: boolean)
   const withPa = rng.chance(0.5);
   const withVcpu = rng.chance(0.3);
   const control = rng.chance(0.8); // a few traces without any control lines
+  const manyReasons = rng.chance(0.2); // more than 32 distinct [PAGE_FAULT] reasons
+  const faultRate = manyReasons ? 0.08 : 0.01;
   if (rng.chance(0.5)) {
     w.line(`[CR3] 0x${hex(rng.pick(spaces), rng)}`);
     if (rng.chance(0.3)) w.line(`[CR3] 0x${hex(rng.pick(spaces), rng)}`);
@@ -195,8 +219,12 @@ function memTrace(w: TraceWriter, lines: number, mix: OpMix, sizeShift: boolean)
       w.line(badMemLine(w, sizeShift));
       continue;
     }
-    if (control && rng.chance(0.06)) {
-      switch (rng.int(0, 5)) {
+    if (control && rng.chance(faultRate)) {
+      w.line(`[PAGE_FAULT] VA=0x${hex(w.address(), rng)}${pageFaultTail(rng, manyReasons)}`);
+      continue;
+    }
+    if (control && rng.chance(0.04)) {
+      switch (rng.int(0, 3)) {
         case 0:
         case 1: // switches, and now and then the same CR3 again
           if (rng.chance(0.7)) current = rng.pick(spaces);
@@ -205,11 +233,8 @@ function memTrace(w: TraceWriter, lines: number, mix: OpMix, sizeShift: boolean)
         case 2:
           w.line(`[INVLPG] VA=0x${hex(w.address(), rng)}`);
           break;
-        case 3:
-          w.line('[TLB_FLUSH]');
-          break;
         default:
-          w.line(`[PAGE_FAULT] VA=0x${hex(w.address(), rng)}${rng.pick(PAGE_FAULT_REASONS)}`);
+          w.line('[TLB_FLUSH]');
       }
       continue;
     }
@@ -219,7 +244,8 @@ function memTrace(w: TraceWriter, lines: number, mix: OpMix, sizeShift: boolean)
     else if (sizeShift) size = rng.int(0, 4);
     else size = rng.chance(0.05) ? 0 : rng.pick([1, 2, 4, 8, 16, 3, 10]);
     let line = `[MEM] VA=0x${hex(w.address(), rng)}, size=${size}, type=${type}`;
-    if (withPa && rng.chance(0.95)) line += `, PA=0x${hex(rng.bits(rng.int(20, 40)), rng)}`;
+    // Never PA=0x0: a physical address of 0 only means "none" in memcsv.
+    if (withPa && rng.chance(0.95)) line += `, PA=0x${hex(physicalAddress(rng), rng)}`;
     if (withVcpu) line += `, vcpu=${rng.int(0, 3)}`;
     if (rng.chance(0.02)) line += `, insn=0x${hex(rng.bits(32), rng)}`;
     w.line(line);
@@ -259,6 +285,12 @@ function badMemLine(w: TraceWriter, sizeShift: boolean): string {
   }
 }
 
+/** A guest-physical address, never 0; frames repeat so the histogram has counts above 1. */
+function physicalAddress(rng: Rng): bigint {
+  const frame = rng.chance(0.7) ? BigInt(rng.int(1, 200)) : rng.bits(rng.int(8, 40)) | 1n;
+  return (frame << 12n) | BigInt(rng.int(0, 0xfff));
+}
+
 function pickOp<T>(rng: Rng, mix: OpMix, [read, write, fetch]: readonly [T, T, T]): T {
   switch (mix) {
     case 'reads':
@@ -270,6 +302,11 @@ function pickOp<T>(rng: Rng, mix: OpMix, [read, write, fetch]: readonly [T, T, T
     case 'mixed':
       return rng.pick([read, write, fetch, fetch]);
   }
+}
+
+/** For formats without fetches: a `fetches` mix is a mixed one. */
+function pickData<T>(rng: Rng, mix: OpMix, [read, write]: readonly [T, T]): T {
+  return mix === 'reads' ? read : mix === 'writes' ? write : rng.pick([read, write]);
 }
 
 function lackeyTrace(w: TraceWriter, lines: number, mix: OpMix): void {
@@ -366,16 +403,188 @@ function badExeclogLine(w: TraceWriter): string {
   }
 }
 
+const MEMCSV_HEADER = 'insn_vaddr,insn_symbol,mem_vaddr,mem_hwaddr,access_size,access_type,mem_value';
+// Symbols are anything, commas included (even what looks like the last fields).
+const SYMBOLS = ['', '', '', '', 'main', '_start', 'memcpy', 'std::map<int, int>::find', 'operator,', 'a,,b', '"quoted, symbol"', ' spaced ', 'f,0x1,0x2,8,load,v'];
+const BITS = [8, 16, 32, 32, 32, 64, 64, 128, 256, 512];
+
+function memcsvTrace(w: TraceWriter, lines: number, mix: OpMix): void {
+  const rng = w.rng;
+  const system = rng.chance(0.6); // mem_hwaddr given (else 0, as in user mode)
+  if (rng.chance(0.9)) w.line(MEMCSV_HEADER);
+  for (let n = 0; n < lines; n++) {
+    if (w.wantBad()) {
+      w.line(badMemcsvLine(w));
+      continue;
+    }
+    if (rng.chance(0.005)) {
+      w.line(MEMCSV_HEADER); // skipped wherever it appears
+      continue;
+    }
+    const type = pickData(rng, mix, ['load', 'store'] as const);
+    const bits = rng.chance(0.01) ? 32768 : rng.chance(0.02) ? 8 * rng.int(1, 4096) : rng.pick(BITS);
+    const va = w.address();
+    let hw = 0n;
+    if (system && rng.chance(0.95)) hw = rng.chance(0.5) ? va : physicalAddress(rng);
+    const hwText = hw === 0n && rng.chance(0.3) ? '0'.repeat(16) : hex(hw, rng);
+    const valueDigits = Math.min(bits, 64) / 4;
+    const value = rng.chance(0.1) ? '' : `0x${hex(rng.bits(valueDigits * 4), rng, valueDigits)}`;
+    const insn = hex(rng.bits(rng.int(20, 48)), rng);
+    w.line(`0x${insn},${rng.pick(SYMBOLS)},0x${hex(va, rng)},0x${hwText},${bits},${type},${value}`);
+  }
+}
+
+function badMemcsvLine(w: TraceWriter): string {
+  const rng = w.rng;
+  const va = hex(w.address(), rng);
+  switch (rng.int(0, 10)) {
+    case 0:
+      return `0xfe05b,,0x${va},0x${va},${rng.pick([1, 4, 12, 20, 33, 65, 4095])},load,0x0`; // not whole bytes
+    case 1:
+      return `0xfe05b,main,0x${va},0x0,0,store,0x0`; // zero bits
+    case 2:
+      return `0xfe05b,,0x${va},0x0,${8 * rng.int(4097, 10000)},load,0x0`; // above 4096 bytes
+    case 3:
+      return `0xfe05b,,0x${va},0x0,32,${rng.pick(['fetch', 'LOAD', 'read', ''])},0x0`;
+    case 4:
+      return `0xfe05b,,${va},0x0,32,load,0x0`; // no 0x
+    case 5:
+      return `0x${va},32,load,0x0`; // too few fields
+    case 6:
+      return `0xfe05b,,0x${va},0x12g4,32,store,0x0`; // bad hex
+    case 7:
+      return `0xfe05b,,0x1${'0'.repeat(16)},0x0,32,load,0x0`; // 17 hex digits
+    case 8:
+      return `fe05b,,0x${va},0x0,32,load,0x0`; // insn_vaddr without 0x
+    case 9:
+      return 'insn_vaddr,insn_symbol,mem_vaddr'; // a truncated header
+    default:
+      return `0xfe05b;;0x${va};0x0;32;load;0x0`;
+  }
+}
+
+function dinTrace(w: TraceWriter, lines: number, mix: OpMix): void {
+  const rng = w.rng;
+  for (let n = 0; n < lines; n++) {
+    if (w.wantBad()) {
+      w.line(badDinLine(w));
+      continue;
+    }
+    const address = () => (rng.chance(0.3) ? '0x' : '') + hex(w.address(), rng);
+    const blanks = () => rng.pick([' ', ' ', ' ', '\t', '  ', ' \t']);
+    if (rng.chance(0.03)) {
+      // Dinero's unknown access (3) and cache flush (4): ignored lines.
+      const label = rng.pick([3, 4]);
+      w.line(`${label}${blanks()}${label === 4 && rng.chance(0.5) ? '0' : address()}`);
+      continue;
+    }
+    const label = pickOp(rng, mix, [0, 1, 2] as const);
+    const more = rng.chance(0.05) ? blanks() + rng.pick(['4', '8 extra', '0 0', 'x']) : '';
+    w.line(`${label}${blanks()}${address()}${more}`);
+  }
+}
+
+function badDinLine(w: TraceWriter): string {
+  const rng = w.rng;
+  const addr = hex(w.address(), rng);
+  switch (rng.int(0, 9)) {
+    case 0:
+      return `r ${addr}`; // not a number
+    case 1:
+      return `0 ${addr}g`; // bad hex
+    case 2:
+      return rng.pick(['0', '1', '2']); // no address
+    case 3:
+      return `1,${addr}`;
+    case 4:
+      return '0 0x';
+    case 5:
+      return `2 1${'0'.repeat(16)}`; // 17 hex digits
+    case 6:
+      return `12345678901 ${addr}`; // 11-digit label
+    case 7:
+      return `-1 ${addr}`;
+    case 8:
+      return `0x0 ${addr}`; // a hex label
+    default:
+      return `0 zz`;
+  }
+}
+
+function pinTrace(w: TraceWriter, lines: number, mix: OpMix): void {
+  const rng = w.rng;
+  if (rng.chance(0.3)) w.line('# pinatrace of a test run');
+  for (let n = 0; n < lines; n++) {
+    if (w.wantBad()) {
+      w.line(badPinLine(w));
+      continue;
+    }
+    if (rng.chance(0.005)) {
+      w.line(rng.pick(['#', '# comment, with: R 0x1000', '#eof']));
+      continue;
+    }
+    const type = pickData(rng, mix, ['R', 'W'] as const);
+    const size = rng.chance(0.4) ? '' : ` ${rng.chance(0.02) ? rng.pick([0, 4096, 4095]) : rng.pick([1, 2, 4, 8, 16, 32, 64])}`;
+    w.line(`0x${hex(rng.bits(rng.int(20, 48)), rng)}: ${type} 0x${hex(w.address(), rng)}${size}`);
+  }
+  if (rng.chance(0.8)) w.line('#eof');
+}
+
+function badPinLine(w: TraceWriter): string {
+  const rng = w.rng;
+  const ip = hex(rng.bits(40), rng);
+  const addr = hex(w.address(), rng);
+  switch (rng.int(0, 8)) {
+    case 0:
+      return `0x${ip}: X 0x${addr}`; // unknown type
+    case 1:
+      return `0x${ip} R 0x${addr}`; // no colon
+    case 2:
+      return `${ip}: R 0x${addr}`; // ip without 0x
+    case 3:
+      return `0x${ip}: W ${addr}`; // address without 0x
+    case 4:
+      return `0x${ip}: R 0x${addr} ${rng.int(4097, 99999)}`; // size above 4096
+    case 5:
+      return `0x${ip}: W 0x${addr} 12345678901`; // 11-digit size
+    case 6:
+      return `0x${ip}: R 0x`;
+    case 7:
+      return `0x${ip}: r 0x${addr}`; // lower-case type
+    default:
+      return `0x${ip}: R 0x${addr} 0x8`; // hex size
+  }
+}
+
 export function randomTrace(seed: number, opts: TraceOptions = {}): GeneratedTrace {
   const rng = new Rng(seed);
-  const format = opts.format ?? rng.pick(FORMATS);
+  const format = opts.format ?? rng.pick(TEXT_FORMATS);
   const sizeShift = format === 'mem' && (opts.sizeShift ?? rng.chance(0.4));
   const lines = opts.lines ?? rng.int(20, 2000);
   const mix = opts.opMix ?? rng.pick(['reads', 'writes', 'fetches', 'mixed', 'mixed', 'mixed'] as const);
   const w = new TraceWriter(rng, opts.badRate ?? (rng.chance(0.7) ? 0.02 : 0));
-  if (format === 'mem') memTrace(w, lines, mix, sizeShift);
-  else if (format === 'lackey') lackeyTrace(w, lines, mix);
-  else execlogTrace(w, lines, mix);
+  switch (format) {
+    case 'mem':
+      memTrace(w, lines, mix, sizeShift);
+      break;
+    case 'lackey':
+      lackeyTrace(w, lines, mix);
+      break;
+    case 'execlog':
+      execlogTrace(w, lines, mix);
+      break;
+    case 'memcsv':
+      memcsvTrace(w, lines, mix);
+      break;
+    case 'din':
+      dinTrace(w, lines, mix);
+      break;
+    case 'pin':
+      pinTrace(w, lines, mix);
+      break;
+    case 'tlbt':
+      throw new Error('randomTrace writes text formats only');
+  }
   return { text: w.text(), format, sizeShift };
 }
 

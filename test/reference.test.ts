@@ -4,7 +4,7 @@
 // docs/metrics.md, and invariants over generated traces.
 
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MACHINE, type DecodeOptions, type Format, type MachineConfig, type Stats } from '../src/model.js';
+import { DEFAULT_MACHINE, TEXT_FORMATS, type DecodeOptions, type MachineConfig, type Stats } from '../src/model.js';
 import { decodeLine, decodeTrace } from '../src/reference/decode.js';
 import { referenceReplay } from '../src/reference/replay.js';
 import { randomMachine, randomTrace } from './gen.js';
@@ -27,11 +27,92 @@ describe('README table of the real traces, default machine', () => {
   });
 
   it.each(rows)('$file', ({ file, format, sizeShift, expected }) => {
-    const stats = referenceReplay(readTrace(file), { format, sizeShift }, DEFAULT_MACHINE);
+    const text = readTrace(file);
+    const stats = referenceReplay(text, { format, sizeShift }, DEFAULT_MACHINE);
     expect(tableView(stats)).toEqual(expected);
     // "L2 misses (walks)": the column is both.
     expect(stats.tlb.l2!.misses).toBe(stats.walks.count);
     checkInvariants(stats);
+    // Counted straight from the text: one trace-frame count per [MEM] line
+    // with PA= (the seed traces carry it; execlog user mode and lackey give
+    // no physical addresses), and [PAGE_FAULT] lines by their reason.
+    const withPa = text.match(/^\[MEM\] [^\n]*, PA=0x/gm)?.length ?? 0;
+    expect(sum(stats.physicalPfn)).toBe(withPa);
+    if (file.includes('-pa.')) expect(withPa).toBeGreaterThan(10000);
+    const reasons: Record<string, number> = {};
+    for (const [, reason] of text.matchAll(/^\[PAGE_FAULT\] [^\n]*? \| Reason: ([^\n]+)$/gm)) reasons[reason] = (reasons[reason] ?? 0) + 1;
+    expect(stats.faults.observedByReason).toEqual(reasons);
+    expect(stats.ignoredLines).toBe(0);
+  });
+
+  it('counts the observed faults of the fork traces by reason', () => {
+    // As counted by grep | sort | uniq -c over the trace.
+    const s = referenceReplay(readTrace('qemu10-system-seed-fork-user-pa.log.gz'), { format: 'mem', sizeShift: true }, DEFAULT_MACHINE);
+    expect(s.faults.observed).toBe(355);
+    expect(s.faults.observedByReason).toEqual({
+      'Page Not Present (Fetch)': 9,
+      'Page Not Present (Read)': 7,
+      'Page Not Present (Write)': 199,
+      'Write Access Violation': 140,
+    });
+  });
+});
+
+describe('real traces of the newer formats', () => {
+  it('qemu10-system-mem-accesses-boot.csv (memcsv): counted from the text', () => {
+    const text = readTrace('qemu10-system-mem-accesses-boot.csv.gz');
+    const lines = text.split('\n').filter((line) => line !== '');
+    const data = lines.filter((line) => !line.startsWith('insn_vaddr,'));
+    expect(lines.length - data.length).toBe(1);
+    // The last five fields, from the end of the line.
+    const fields = data.map((line) => line.split(',').slice(-5));
+    const s = referenceReplay(text, { format: 'memcsv', sizeShift: false }, DEFAULT_MACHINE);
+    expect(s.records).toBe(data.length);
+    expect(s.records).toBe(2999);
+    expect(s.accesses).toEqual({
+      read: text.split(',load,').length - 1,
+      write: text.split(',store,').length - 1,
+      fetch: 0,
+      physical: 0,
+      mmio: 0,
+    });
+    expect(s.badLines).toBe(0);
+    expect(s.ignoredLines).toBe(0);
+    const crossings = fields.filter(([va, , bits]) => (parseInt(va, 16) % 4096) + Number(bits) / 8 > 4096).length;
+    expect(s.crossings).toBe(crossings);
+    const physical = fields.filter(([, hw]) => !/^0x0+$/.test(hw));
+    expect(sum(s.physicalPfn)).toBe(physical.length);
+    const frames = new Map<number, number>();
+    for (const [, hw] of physical) frames.set(Math.floor(parseInt(hw, 16) / 4096), (frames.get(Math.floor(parseInt(hw, 16) / 4096)) ?? 0) + 1);
+    expect(s.physicalPfn).toEqual([...frames].sort((a, b) => a[0] - b[0]));
+    checkInvariants(s);
+  });
+
+  it('qemu10-system-execlog-workload.log (execlog, system mode): counted from the text', () => {
+    const text = readTrace('qemu10-system-execlog-workload.log.gz');
+    const count = (re: RegExp) => text.match(re)?.length ?? 0;
+    const ram = [...text.matchAll(/, (?:load|store), 0x([0-9a-f]+), RAM(?=,|\n|$)/g)].map(([, pa]) => Math.floor(parseInt(pa, 16) / 4096));
+    const s = referenceReplay(text, { format: 'execlog', sizeShift: false }, DEFAULT_MACHINE);
+    const records = count(/^\d+, 0x/gm);
+    expect(records).toBe(24095);
+    expect(s.records).toBe(records);
+    const physical = count(/, (?:load|store), 0x[0-9a-f]+, [^,\n]+/g);
+    expect(s.accesses).toEqual({
+      read: count(/, load, 0x/g),
+      write: count(/, store, 0x/g),
+      fetch: records,
+      physical,
+      mmio: physical - ram.length,
+    });
+    expect(s.accesses.read + s.accesses.write).toBe(physical); // every data access is physical
+    expect(s.tlb.l1d.lookups).toBe(0);
+    expect(s.tlb.l1i.lookups).toBe(records);
+    expect(sum(s.physicalPfn)).toBe(ram.length);
+    const frames = new Map<number, number>();
+    for (const pfn of ram) frames.set(pfn, (frames.get(pfn) ?? 0) + 1);
+    expect(s.physicalPfn).toEqual([...frames].sort((a, b) => a[0] - b[0]));
+    expect(s.badLines).toBe(0);
+    checkInvariants(s);
   });
 });
 
@@ -201,6 +282,7 @@ describe('address spaces and control lines', () => {
     const s = run([page(1), '[TLB_FLUSH]', '[PAGE_FAULT] VA=0x1000 | Reason: Page Not Present (Write)', page(1)]);
     expect(s.flushes).toBe(1);
     expect(s.faults.observed).toBe(1);
+    expect(s.faults.observedByReason).toEqual({ 'Page Not Present (Write)': 1 });
     expect(s.tlb.l1d.misses).toBe(2);
     expect(s.records).toBe(2);
   });
@@ -306,6 +388,248 @@ describe('decoding', () => {
   });
 });
 
+const MEMCSV: DecodeOptions = { format: 'memcsv', sizeShift: false };
+const DIN: DecodeOptions = { format: 'din', sizeShift: false };
+const PIN: DecodeOptions = { format: 'pin', sizeShift: false };
+const EXECLOG: DecodeOptions = { format: 'execlog', sizeShift: false };
+const HEADER = 'insn_vaddr,insn_symbol,mem_vaddr,mem_hwaddr,access_size,access_type,mem_value';
+
+describe('memcsv', () => {
+  it('reads the last five fields from the end: symbols may hold commas', () => {
+    expect(decodeLine('0xfe05b,,0xf61c8,0xf61c8,32,load,0x00000000', MEMCSV)).toEqual({
+      kind: 'record',
+      accesses: [{ kind: 'access', op: 'R', va: 0xf61c8n, size: 4, pa: 0xf61c8n }],
+    });
+    expect(decodeLine('0x401000,std::map<int, int>::find,0x7FFD1000,0x0,64,store,', MEMCSV)).toEqual({
+      kind: 'record',
+      accesses: [{ kind: 'access', op: 'W', va: 0x7ffd1000n, size: 8 }],
+    });
+    // A symbol that looks like the last fields does not fool the reading.
+    expect(decodeLine('0x1,f,0x2,0x3,8,load,v,0x5000,0x0000000000000000,16,store,abc', MEMCSV)).toEqual({
+      kind: 'record',
+      accesses: [{ kind: 'access', op: 'W', va: 0x5000n, size: 2 }],
+    });
+  });
+
+  it('skips the header wherever it appears; sizes are bits', () => {
+    const s = run(
+      [
+        HEADER,
+        '0xfe05b,,0x1ffe,0x7ffe,32,load,0x0', // 4 bytes: crosses into page 2
+        HEADER,
+        '0xfe05b,main,0x2000,0x0,8,store,0x00',
+        '0xfe05b,,0x3001,0x3001,32768,load,0x0', // 4096 bytes from 0x3001: pages 3 and 4
+      ],
+      {},
+      MEMCSV,
+    );
+    expect(s.records).toBe(3);
+    expect(s.badLines).toBe(0);
+    expect(s.accesses).toEqual({ read: 2, write: 1, fetch: 0, physical: 0, mmio: 0 });
+    expect(s.crossings).toBe(2);
+    expect(s.tlb.l1d.lookups).toBe(5);
+    // hwaddr 0 is no physical address; a crossing access counts once, on its first byte's frame.
+    expect(s.physicalPfn).toEqual([
+      [3, 1],
+      [7, 1],
+    ]);
+  });
+
+  it('rejects malformed lines', () => {
+    for (const line of [
+      '0xfe05b,,0xf61c8,0x0,12,load,0x0', // not whole bytes
+      '0xfe05b,,0xf61c8,0x0,0,load,0x0', // zero bits
+      '0xfe05b,,0xf61c8,0x0,32776,load,0x0', // 4097 bytes
+      '0xfe05b,,0xf61c8,0x0,32,fetch,0x0',
+      '0xfe05b,,0xf61c8,0x0,32,LOAD,0x0',
+      '0xfe05b,,0xf61c8,0x0,32,load,0x00,00', // a value with a comma: its type field is 0x00
+      '0xfe05b,,f61c8,0x0,32,load,0x0',
+      '0xfe05b,0xf61c8,0x0,32,load,0x0', // six fields
+      'fe05b,,0xf61c8,0x0,32,load,0x0',
+      '0xfe05b,,0x10000000000000000,0x0,32,load,0x0',
+      '0xfe05b,,0xf61c8,0x0,0x20,load,0x0',
+      'insn_vaddr,insn_symbol,mem_vaddr',
+      ' ' + HEADER,
+    ]) {
+      expect(decodeLine(line, MEMCSV).kind, line).toBe('bad');
+    }
+    expect(decodeLine(HEADER + ' \r', MEMCSV).kind).toBe('skip');
+    expect(decodeLine('0xfe05b,,0xf61c8,0x0,32768,load,0x0', MEMCSV).kind).toBe('record');
+  });
+});
+
+describe('din', () => {
+  it('reads labels 0, 1, 2 with an optional 0x, any blanks, and ignores further fields', () => {
+    const lines = ['0 1000', '1\t0x1ffF', '2  \t 0X'.replace('0X', '0x2000'), '0 0x3000 4 extra', '00\t4000\tx'];
+    const d = decodeTrace(lines.join('\n'), DIN);
+    expect(d.records).toBe(5);
+    expect(d.badLines).toBe(0);
+    expect(d.events).toEqual([
+      { kind: 'access', op: 'R', va: 0x1000n, size: 1 },
+      { kind: 'access', op: 'W', va: 0x1fffn, size: 1 },
+      { kind: 'access', op: 'X', va: 0x2000n, size: 1 },
+      { kind: 'access', op: 'R', va: 0x3000n, size: 1 },
+      { kind: 'access', op: 'R', va: 0x4000n, size: 1 },
+    ]);
+  });
+
+  it('counts other labels as ignored lines: neither records nor bad', () => {
+    const s = run(['3 1000', '0 1000', '4 0', '1 1000', '9999999999 0x1234 x'], {}, DIN);
+    expect(s.records).toBe(2);
+    expect(s.ignoredLines).toBe(3);
+    expect(s.badLines).toBe(0);
+    expect(s.accesses).toEqual({ read: 1, write: 1, fetch: 0, physical: 0, mmio: 0 });
+    expect(s.physicalPfn).toEqual([]);
+  });
+
+  it('rejects malformed lines, ignored labels included', () => {
+    for (const line of [
+      'r 1000',
+      '0 1000g',
+      '0',
+      '1,1000',
+      '0 0x',
+      '0 0X1000', // the prefix is 0x
+      '0 0x0x1000',
+      '2 10000000000000000',
+      '12345678901 1000',
+      '-1 1000',
+      '0x0 1000',
+      ' 0 1000',
+      '3 zz', // an ignored label still needs an address
+      '4',
+    ]) {
+      expect(decodeLine(line, DIN).kind, line).toBe('bad');
+    }
+  });
+});
+
+describe('pin', () => {
+  it('reads R and W with an optional size; # lines are skipped', () => {
+    const lines = ['# pinatrace', '0x7f2e3a1c2b3d: W 0x7ffd6bd4f8f8', '0x7f2e3a1c2b41: R 0x1ffE 4', '0x1: R 0x3000 4096', '0x1: W 0x4000 0', '#eof'];
+    const d = decodeTrace(lines.join('\n'), PIN);
+    expect(d.records).toBe(4);
+    expect(d.badLines).toBe(0);
+    expect(d.events).toEqual([
+      { kind: 'access', op: 'W', va: 0x7ffd6bd4f8f8n, size: 1 },
+      { kind: 'access', op: 'R', va: 0x1ffen, size: 4 },
+      { kind: 'access', op: 'R', va: 0x3000n, size: 4096 },
+      { kind: 'access', op: 'W', va: 0x4000n, size: 0 },
+    ]);
+    const s = run(lines, {}, PIN);
+    expect(s.crossings).toBe(1);
+    expect(s.accesses.fetch).toBe(0);
+  });
+
+  it('rejects malformed lines', () => {
+    for (const line of [
+      '0x1: X 0x1000',
+      '0x1 R 0x1000',
+      '1: R 0x1000',
+      '0x1: W 1000',
+      '0x1: R 0x1000 4097',
+      '0x1: R 0x1000 12345678901',
+      '0x1: R 0x',
+      '0x1: r 0x1000',
+      '0x1: R 0x1000 0x8',
+      '0x1: R  0x1000',
+      '0x1: R 0x1000 8 9',
+      ' #eof',
+      'eof',
+    ]) {
+      expect(decodeLine(line, PIN).kind, line).toBe('bad');
+    }
+  });
+});
+
+describe('observed page faults by reason', () => {
+  const fault = (reason: string) => `[PAGE_FAULT] VA=0x1000${reason}`;
+
+  it('counts by the text after " | Reason: ", in order of first appearance; unknown when absent or empty', () => {
+    const s = run([
+      fault(' | Reason: Write Access Violation'),
+      fault(' | Reason: Page Not Present (Read)'),
+      fault(''),
+      fault(' | Reason: '), // the trailing blank goes with the line's end: no reason
+      fault(' | Reason:x'), // not the separator
+      fault(' | Reason: Write Access Violation \t\r'),
+      fault(' | Reason: a | Reason: b'), // the first separator
+      fault('zz | Reason: unknown'),
+      fault(' | Reason:  two blanks'), // kept: everything after the separator
+    ]);
+    expect(s.faults.observed).toBe(9);
+    expect(s.records).toBe(0);
+    expect(s.faults.observedByReason).toEqual({
+      'Write Access Violation': 2,
+      'Page Not Present (Read)': 1,
+      unknown: 4,
+      'a | Reason: b': 1,
+      ' two blanks': 1,
+    });
+    expect(Object.keys(s.faults.observedByReason)).toEqual(['Write Access Violation', 'Page Not Present (Read)', 'unknown', 'a | Reason: b', ' two blanks']);
+  });
+
+  it('keeps the first 60 bytes of a reason and names it by those bytes read as UTF-8', () => {
+    const long = 'Page Not Present (Write) in a kernel-mode access while handling a signal frame';
+    const utf8 = Buffer.from('Défaut de page', 'utf8').toString('latin1'); // the bytes a UTF-8 trace holds
+    const s = run([fault(` | Reason: ${long}`), fault(` | Reason: ${long.slice(0, 60)}`), fault(` | Reason: ${utf8}`)]);
+    expect(s.faults.observedByReason).toEqual({ [long.slice(0, 60)]: 2, 'Défaut de page': 1 });
+    expect(long.slice(0, 60)).toBe('Page Not Present (Write) in a kernel-mode access while handl');
+  });
+
+  it('names at most 32 reasons; every later one counts as other', () => {
+    const lines = Array.from({ length: 40 }, (_, i) => fault(` | Reason: r${i}`));
+    lines.push(fault(' | Reason: r0'), fault(' | Reason: r35'), fault(''), fault(' | Reason: other'));
+    const s = run(lines);
+    const expected: Record<string, number> = {};
+    for (let i = 0; i < 32; i++) expected[`r${i}`] = i === 0 ? 2 : 1;
+    expected.other = 8 + 1 + 1 + 1; // r32..r39, r35 again, unknown (a 33rd distinct reason), "other" itself
+    expect(s.faults.observedByReason).toEqual(expected);
+    expect(Object.keys(s.faults.observedByReason)).toHaveLength(33);
+    expect(s.faults.observed).toBe(44);
+  });
+
+  it('a reason named __proto__ is an ordinary key', () => {
+    const s = run([fault(' | Reason: __proto__')]);
+    expect(Object.entries(s.faults.observedByReason)).toEqual([['__proto__', 1]]);
+  });
+});
+
+describe('the trace-frame histogram (physicalPfn)', () => {
+  it('counts each access with PA= once, on its first byte\'s frame, fetches too', () => {
+    const s = run([
+      '[MEM] VA=0x1ffe, size=4, type=WRITE, PA=0x5ffe', // crosses two virtual and two physical pages
+      '[MEM] VA=0x2000, size=1, type=READ, PA=0x6000',
+      '[MEM] VA=0x3000, size=1, type=READ', // no PA
+      '[MEM] VA=0x800000000000, size=1, type=READ, PA=0x1000', // non-canonical: still given
+      '[MEM] VA=0x4000, size=3, type=FETCH, PA=0x1234',
+      '[MEM] VA=0x4000, size=1, type=READ, PA=0xfffffffffffff000',
+    ]);
+    expect(s.physicalPfn).toEqual([
+      [1, 2],
+      [5, 1],
+      [6, 1],
+      [0xfffffffffffff, 1],
+    ]);
+    // The modelled frames are another matter.
+    expect(s.pfn.map(([pfn]) => pfn)).toEqual([260, 261, 262, 263]);
+  });
+
+  it('counts execlog accesses to RAM at their own (physical) address, never MMIO', () => {
+    const line = '0, 0x401683, 0x1188, "movb %dl, (%rcx)", store, 0x029f4010, RAM, load, 0x029f4fff, RAM, load, 0xfed00000, hpet, load, 0x401000';
+    const s = run([line], {}, EXECLOG);
+    expect(s.accesses).toEqual({ read: 3, write: 1, fetch: 1, physical: 3, mmio: 1 });
+    expect(s.physicalPfn).toEqual([[0x29f4, 2]]);
+  });
+
+  it('is empty for traces without physical addresses', () => {
+    const s = run([' L 1000,4', 'I  2000,3', ' M 3000,8'], {}, { format: 'lackey', sizeShift: false });
+    expect(s.physicalPfn).toEqual([]);
+    expect(s.faults.observedByReason).toEqual({});
+    expect(s.ignoredLines).toBe(0);
+  });
+});
+
 // --- generated traces ----------------------------------------------------
 
 /** What must hold for any trace and machine, whatever the exact counts. */
@@ -327,6 +651,22 @@ function checkInvariants(s: Stats): void {
   const pages = s.accesses.read + s.accesses.write + s.accesses.fetch - s.accesses.physical + s.crossings;
   expect(s.tlb.l1d.lookups + s.tlb.l1i.lookups + s.faults.nonCanonical).toBe(pages);
   expect(s.pfn.map(([p]) => p)).toEqual([...s.pfn.map(([p]) => p)].sort((a, b) => a - b));
+  // Observed faults: every one under one reason; at most 32 names and `other`.
+  expect(sum(Object.entries(s.faults.observedByReason))).toBe(s.faults.observed);
+  expect(Object.keys(s.faults.observedByReason).length).toBeLessThanOrEqual(33);
+  // The trace-frame histogram: ascending, no zeros, one count per access
+  // with a physical address: every RAM access of execlog system mode, and
+  // at most every access that is not MMIO.
+  for (let i = 1; i < s.physicalPfn.length; i++) expect(s.physicalPfn[i][0]).toBeGreaterThan(s.physicalPfn[i - 1][0]);
+  for (const [, n] of s.physicalPfn) expect(n).toBeGreaterThan(0);
+  const physical = sum(s.physicalPfn);
+  expect(physical).toBeGreaterThanOrEqual(s.accesses.physical - s.accesses.mmio);
+  expect(physical).toBeLessThanOrEqual(s.accesses.read + s.accesses.write + s.accesses.fetch - s.accesses.mmio);
+}
+
+/** The total of a histogram or of a table's counts. */
+function sum(rows: ReadonlyArray<readonly [unknown, number]>): number {
+  return rows.reduce((total, [, n]) => total + n, 0);
 }
 
 describe('generated traces', () => {
@@ -337,7 +677,23 @@ describe('generated traces', () => {
   });
 
   it('keep every invariant, and cover the interesting cases', () => {
-    const seen = { crossings: 0, nonCanonical: 0, badLines: 0, physical: 0, mmio: 0, switches: 0, invlpg: 0, flushes: 0, l1Hits: 0, l1Misses: 0 };
+    const seen = {
+      crossings: 0,
+      nonCanonical: 0,
+      badLines: 0,
+      ignoredLines: 0,
+      physical: 0,
+      mmio: 0,
+      physicalPfn: 0,
+      switches: 0,
+      invlpg: 0,
+      flushes: 0,
+      l1Hits: 0,
+      l1Misses: 0,
+      observed: 0,
+      unknownReasons: 0,
+      otherReasons: 0,
+    };
     const formats = new Set<string>();
     for (let seed = 1; seed <= 150; seed++) {
       const trace = randomTrace(seed);
@@ -354,13 +710,18 @@ describe('generated traces', () => {
       seen.flushes += s.flushes;
       seen.l1Hits += s.tlb.l1d.hits + s.tlb.l1i.hits;
       seen.l1Misses += s.tlb.l1d.misses + s.tlb.l1i.misses;
+      seen.ignoredLines += s.ignoredLines;
+      seen.physicalPfn += sum(s.physicalPfn);
+      seen.observed += s.faults.observed;
+      seen.unknownReasons += s.faults.observedByReason.unknown ?? 0;
+      seen.otherReasons += s.faults.observedByReason.other ?? 0;
     }
-    expect(formats.size).toBe(3);
+    expect(formats.size).toBe(TEXT_FORMATS.length);
     for (const [name, count] of Object.entries(seen)) expect(count, name).toBeGreaterThan(0);
   });
 
   it('make no bad lines when asked for a clean trace', () => {
-    for (const format of ['mem', 'lackey', 'execlog'] as const) {
+    for (const format of TEXT_FORMATS) {
       for (let seed = 1; seed <= 20; seed++) {
         const trace = randomTrace(seed, { format, badRate: 0 });
         expect(decodeTrace(trace.text, trace).badLines, `${format} seed ${seed}`).toBe(0);
@@ -369,11 +730,12 @@ describe('generated traces', () => {
   });
 
   it('make only lines that are bad beyond doubt when asked for bad ones', () => {
-    for (const format of ['mem', 'lackey', 'execlog'] as const) {
+    for (const format of TEXT_FORMATS) {
       const trace = randomTrace(7, { format, badRate: 1, lines: 300 });
       const d = decodeTrace(trace.text, trace);
       expect(d.records).toBe(0);
       expect(d.badLines).toBe(300);
+      expect(d.ignoredLines).toBe(0);
     }
   });
 });

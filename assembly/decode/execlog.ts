@@ -6,7 +6,7 @@
 // contain commas; its closing quote is the last one on the line.
 
 import {
-  OP_READ, OP_WRITE, OP_FETCH, FLAG_PHYSICAL, FLAG_MMIO,
+  OP_READ, OP_WRITE, OP_FETCH, FLAG_PHYSICAL, FLAG_MMIO, FLAG_RECORD_START,
   BAD_HEX, BAD_NUMBER, BAD_FIELD, BAD_TRAILING,
 } from "../abi";
 import { scanHex, scanDec, scanPos, scanOk } from "./scan";
@@ -50,7 +50,7 @@ export function decodeExeclog(p: usize, end: usize): u32 {
   let close = end - 1;
   while (close > open && load<u8>(close) != 0x22) close--;
   if (close == open) return BAD_FIELD;
-  emit(OP_FETCH, pc, 1, 0, 0, <u32>cpu);
+  emit(OP_FETCH, pc, 1, 0, FLAG_RECORD_START, <u32>cpu);
   p = close + 1;
   while (p < end) {
     if (end - p < 2 || load<u16>(p) != COMMA_SPACE) return BAD_TRAILING;

@@ -5,16 +5,14 @@
 //    M 1ffefff8b8,8    modify: one record, a load then a store
 //   ==16706== …        banner, skipped
 
-import { OP_READ, OP_WRITE, OP_FETCH, BAD_UNKNOWN, BAD_HEX, BAD_NUMBER, BAD_SIZE, BAD_FIELD, BAD_TRAILING } from "../abi";
+import { OP_READ, OP_WRITE, OP_FETCH, FLAG_RECORD_START, BAD_UNKNOWN, BAD_HEX, BAD_NUMBER, BAD_SIZE, BAD_FIELD, BAD_TRAILING } from "../abi";
 import { scanHex, scanDec, scanPos, scanOk, hexRun, hexValue } from "./scan";
-import { lineEnd } from "./lines";
+import { lineEnd, LINE_SKIPPED } from "./lines";
 import { emit, countRecord, putEvent, commitFast, batchPtr, batchCount, EVENT_BYTES, BATCH_CAPACITY } from "../records";
 
-/** Returns 0, a BAD_* reason, or LACKEY_BANNER. */
-export const LACKEY_BANNER: u32 = 0xff;
 
 export function decodeLackey(p: usize, end: usize): u32 {
-  if (end - p >= 2 && load<u16>(p) == 0x3d3d) return LACKEY_BANNER; // "=="
+  if (end - p >= 2 && load<u16>(p) == 0x3d3d) return LINE_SKIPPED; // "=="
   while (p < end && load<u8>(p) == 0x20) p++;
   if (p == end) return BAD_UNKNOWN;
   let kind = <u32>load<u8>(p++);
@@ -30,13 +28,13 @@ export function decodeLackey(p: usize, end: usize): u32 {
   if (scanPos != end) return BAD_TRAILING;
   let s = <u32>size;
   if (kind == 0x49) {           // I
-    emit(OP_FETCH, addr, s, 0, 0, 0);
+    emit(OP_FETCH, addr, s, 0, FLAG_RECORD_START, 0);
   } else if (kind == 0x4c) {    // L
-    emit(OP_READ, addr, s, 0, 0, 0);
+    emit(OP_READ, addr, s, 0, FLAG_RECORD_START, 0);
   } else if (kind == 0x53) {    // S
-    emit(OP_WRITE, addr, s, 0, 0, 0);
+    emit(OP_WRITE, addr, s, 0, FLAG_RECORD_START, 0);
   } else if (kind == 0x4d) {    // M
-    emit(OP_READ, addr, s, 0, 0, 0);
+    emit(OP_READ, addr, s, 0, FLAG_RECORD_START, 0);
     emit(OP_WRITE, addr, s, 0, 0, 0);
   } else {
     return BAD_UNKNOWN;
@@ -79,15 +77,15 @@ export function lackeyLines(p: usize, end: usize): usize {
     let next = lineEnd(q, end);
     if (next == 0) break;
     if (kind == 0x49) {
-      putEvent(e, OP_FETCH, addr, size);
+      putEvent(e, OP_FETCH, addr, size, FLAG_RECORD_START);
     } else if (kind == 0x4c) {
-      putEvent(e, OP_READ, addr, size);
+      putEvent(e, OP_READ, addr, size, FLAG_RECORD_START);
     } else if (kind == 0x53) {
-      putEvent(e, OP_WRITE, addr, size);
+      putEvent(e, OP_WRITE, addr, size, FLAG_RECORD_START);
     } else {
-      putEvent(e, OP_READ, addr, size);
+      putEvent(e, OP_READ, addr, size, FLAG_RECORD_START);
       e += EVENT_BYTES;
-      putEvent(e, OP_WRITE, addr, size);
+      putEvent(e, OP_WRITE, addr, size, 0);
     }
     e += EVENT_BYTES;
     taken++;

@@ -11,3 +11,9 @@
   if (c == 13 && load<u8>(p, 1) == 10) return p + 1 < end ? p + 2 : 0;
   return 0;
 }
+
+// What a decoder returns for a line besides 0 (decoded) and a BAD_* reason.
+/** Not data: a banner, header or comment. Neither a record nor a bad line. */
+export const LINE_SKIPPED: u32 = 0xff;
+/** A known form that carries nothing to simulate: counted in ignoredLines. */
+export const LINE_IGNORED: u32 = 0xfe;

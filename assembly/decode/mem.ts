@@ -6,11 +6,12 @@
 
 import {
   OP_READ, OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
-  FLAG_HAS_PA, BAD_UNKNOWN, BAD_HEX, BAD_NUMBER, BAD_SIZE, BAD_TYPE, BAD_FIELD, BAD_TRAILING,
+  FLAG_HAS_PA, FLAG_RECORD_START, BAD_UNKNOWN, BAD_HEX, BAD_NUMBER, BAD_SIZE, BAD_TYPE, BAD_FIELD, BAD_TRAILING,
 } from "../abi";
 import { scanHex, scanDec, scanPos, scanOk, matchLit, hexRun, hexValue } from "./scan";
 import { emit, countRecord, putEvent, commitFast, batchPtr, batchCount, EVENT_BYTES, BATCH_CAPACITY } from "../records";
 import { lineEnd } from "./lines";
+import { internReason, unknownReason } from "../observers/faults";
 
 const MEM_VA: u64 = 0x4156205d4d454d5b;     // "[MEM] VA"
 const EQ_0X: u32 = 0x78303d;                // "=0x"
@@ -79,7 +80,7 @@ export function memLines(p: usize, end: usize): usize {
     } else if (size > 4096) {
       break;
     }
-    putEvent(e, op, va, size);
+    putEvent(e, op, va, size, FLAG_RECORD_START);
     e += EVENT_BYTES;
     taken++;
     p = next;
@@ -154,7 +155,7 @@ function decodeAccess(p: usize, end: usize): u32 {
     }
     if (p < end && load<u8>(p) != 0x2c) return BAD_TRAILING;
   }
-  emit(op, va, <u32>size, pa, flags, cpu);
+  emit(op, va, <u32>size, pa, flags | FLAG_RECORD_START, cpu);
   countRecord();
   return 0;
 }
@@ -182,8 +183,19 @@ function decodeControl(p: usize, end: usize): u32 {
   if (matchLit(p, end, "[PAGE_FAULT] VA=0x")) {
     let va = scanHex(p + 18, end);
     if (!scanOk) return BAD_HEX;
-    emit(OP_PAGE_FAULT, va, 0, 0, 0, 0);
+    emit(OP_PAGE_FAULT, va, faultReason(scanPos, end), 0, 0, 0);
     return 0;
   }
   return BAD_UNKNOWN;
+}
+
+/** The reason of a [PAGE_FAULT] line: the text after " | Reason: ", else "unknown". */
+function faultReason(p: usize, end: usize): u32 {
+  for (let q = p; q + 10 <= end; q++) {
+    if (load<u8>(q) == 0x20 && matchLit(q, end, " | Reason: ")) {
+      let text = q + 11;
+      return text < end ? internReason(text, end - text) : unknownReason();
+    }
+  }
+  return unknownReason();
 }

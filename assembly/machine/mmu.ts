@@ -4,8 +4,10 @@
 
 import {
   OP_READ, OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
-  FLAG_PHYSICAL, FLAG_MMIO,
+  FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA,
 } from "../abi";
+import { countPhysical } from "../observers/physical";
+import { countObservedFault } from "../observers/faults";
 import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk } from "./pagetable";
@@ -120,15 +122,19 @@ export function drainTranslationCounts(): void {
   l1i!.drainCounts();
 }
 
-function access(op: u32, va: u64, size: u32, flags: u32): void {
+function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
   if (!currentUsed) firstAccessOfSpace();
   // Indexed rather than branched on: the op is as unpredictable as the trace.
   let count = accessCounts + (<usize>op << 3);
   store<u64>(count, load<u64>(count) + 1);
-  if (flags & FLAG_PHYSICAL) {
-    physical++;
-    if (flags & FLAG_MMIO) mmio++;
-    return;
+  if (flags & (FLAG_PHYSICAL | FLAG_HAS_PA)) {
+    if (flags & FLAG_HAS_PA) countPhysical(pa);
+    if (flags & FLAG_PHYSICAL) {
+      physical++;
+      if (flags & FLAG_MMIO) mmio++;
+      else countPhysical(va);
+      return;
+    }
   }
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
   let first = va >> 12;
@@ -156,7 +162,7 @@ export function runBatch(batch: usize, count: i32): void {
     let op = <i32>load<u8>(e, 20);
     let va = load<u64>(e);
     if (op <= OP_FETCH) {
-      access(<u32>op, va, load<u32>(e, 16), <u32>load<u8>(e, 21));
+      access(<u32>op, va, load<u32>(e, 16), <u32>load<u8>(e, 21), load<u64>(e, 8));
     } else if (op == OP_CR3) {
       switchTo(va);
     } else if (op == OP_INVLPG) {
@@ -166,6 +172,7 @@ export function runBatch(batch: usize, count: i32): void {
       flushAll();
     } else if (op == OP_PAGE_FAULT) {
       observedFaults++;
+      countObservedFault(load<u32>(e, 16));
     }
   }
 }

@@ -10,6 +10,12 @@
 // TLB's own, cache-resident arrays instead of a random slot of the per-PFN
 // array, and every translation is still counted exactly once on its frame.
 //
+// A TLB remembers the entry of its last hit or fill: a lookup of the same tag
+// again (the common case: consecutive accesses to one page) skips the set
+// scan. Exact, because that entry is still the most recently used of its set
+// (no other lookup or fill of this TLB came between), so refreshing its LRU
+// stamp would change no order; invalidations forget it.
+//
 // Tags are compared two ways at a time with SIMD and a miss is known after a
 // fixed number of steps, so the hit way's position costs no mispredicted
 // branch. A set with an odd number of ways is padded with one way that never
@@ -38,6 +44,8 @@ export class Tlb {
   misses: u64 = 0;
   /** After a missed lookup: the slot the next fill() of that page replaces. */
   victim: usize = 0;
+  lastTag: u64 = NO_TAG;
+  lastSlot: usize = 0;   // byte offset of the last hit's or fill's entry
 
   constructor(entries: u32, ways: u32, policy: u32, counting: bool) {
     this.sets = <u64>(entries / ways);
@@ -69,6 +77,11 @@ export class Tlb {
   // @ts-ignore: decorator
   @inline lookup(tag: u64, vpn: u64): i64 {
     this.lookups++;
+    if (tag == this.lastTag) {
+      let last = this.lastSlot;
+      if (this.counting) store<u64>(this.counts + last, load<u64>(this.counts + last) + 1);
+      return load<i64>(this.pfns + last);
+    }
     let base = this.setBase(vpn);
     let t = this.tags + (base << 3);
     let stride = this.stride;
@@ -77,6 +90,8 @@ export class Tlb {
       let slot = (base + <usize>way) << 3;
       if (!this.fifo) store<u64>(this.stamps + slot, ++this.clock);
       if (this.counting) store<u64>(this.counts + slot, load<u64>(this.counts + slot) + 1);
+      this.lastTag = tag;
+      this.lastSlot = slot;
       return load<i64>(this.pfns + slot);
     }
     this.misses++;
@@ -95,6 +110,8 @@ export class Tlb {
     store<u64>(this.tags + slot, tag);
     store<u64>(this.stamps + slot, ++this.clock);
     store<u64>(this.pfns + slot, pfn);
+    this.lastTag = tag;
+    this.lastSlot = slot;
   }
 
   /** Invalidates the entry with this tag, if present. */
@@ -103,6 +120,7 @@ export class Tlb {
     for (let w: usize = 0; w < this.ways; w++) {
       let slot = (base + w) << 3;
       if (load<u64>(this.tags + slot) == tag) {
+        this.lastTag = NO_TAG;
         this.handOver(slot);
         store<u64>(this.tags + slot, NO_TAG);
         store<u64>(this.stamps + slot, 0);
@@ -126,6 +144,7 @@ export class Tlb {
   }
 
   flush(): void {
+    this.lastTag = NO_TAG;
     this.drainCounts();
     let bytes = <usize>(this.sets * <u64>this.stride) << 3;
     memory.fill(this.tags, 0xff, bytes);

@@ -47,6 +47,8 @@ typedef struct {
   uint64_t *count; /* [sets * ways] L1 only: translations not yet added to pfn_count */
   int counting;
   size_t slot;     /* the entry the last access hit or filled */
+  uint64_t last;   /* its tag, or NO_TAG: the same page again skips the set scan (exact:
+                      that entry is still its set's most recently used) */
   uint64_t clock;
   uint64_t hits, misses;
 } tlb_t;
@@ -91,6 +93,7 @@ static inline void hand_over(tlb_t *t, size_t i) {
 
 static void tlb_flush(tlb_t *t) {
   size_t n = (size_t)t->sets * t->ways;
+  t->last = NO_TAG;
   for (size_t i = 0; i < n; i++) {
     if (t->counting) hand_over(t, i);
     t->tag[i] = NO_TAG;
@@ -121,6 +124,11 @@ static inline size_t tlb_set(const tlb_t *t, uint64_t vpn) {
  * Filling an L1 before its L2 is looked up changes no count: the two
  * structures are independent and each has its own clock. */
 static inline int tlb_access(tlb_t *t, uint64_t vpn) {
+  if (vpn == t->last) {
+    t->hits++;
+    if (t->counting) t->count[t->slot]++;
+    return 1;
+  }
   size_t base = tlb_set(t, vpn);
   uint64_t *tag = t->tag + base, *stamp = t->stamp + base;
   uint64_t now = ++t->clock, oldest = UINT64_MAX;
@@ -130,6 +138,7 @@ static inline int tlb_access(tlb_t *t, uint64_t vpn) {
       stamp[w] = now;
       t->hits++;
       t->slot = base + w;
+      t->last = vpn;
       if (t->counting) t->count[base + w]++;
       return 1;
     }
@@ -140,6 +149,7 @@ static inline int tlb_access(tlb_t *t, uint64_t vpn) {
   }
   t->misses++;
   t->slot = base + victim;
+  t->last = vpn;
   if (t->counting) {
     hand_over(t, base + victim);
     t->count[base + victim] = 1;
@@ -151,6 +161,7 @@ static inline int tlb_access(tlb_t *t, uint64_t vpn) {
 
 static void tlb_invlpg(tlb_t *t, uint64_t vpn) {
   size_t base = tlb_set(t, vpn);
+  if (t->last == vpn) t->last = NO_TAG;
   for (uint32_t w = 0; w < t->ways; w++) {
     if (t->tag[base + w] == vpn) {
       if (t->counting) hand_over(t, base + w);

@@ -1,57 +1,70 @@
-// Glue between the driver and the WASM core: instantiates the module, pumps a
-// ByteSource through the core's input window, and reads the counters back.
-// No per-record call crosses the boundary: one feed() per window of bytes.
+// Glue between the driver and the WASM core: instantiates the module, pumps
+// inputs through the core's input window, and reads the counters back. No
+// per-record call crosses the boundary: one feed() per window of bytes.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as abi from '../../assembly/abi.js';
 import { packageRoot } from '../paths.js';
 import type { ByteSource } from '../input/source.js';
-import type { DecodeOptions, MachineConfig, Stats, LevelStats } from '../model.js';
+import type { DecodeOptions, Format, MachineConfig, Stats, LevelStats } from '../model.js';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
   init(
-    format: number, sizeShift: number, strict: number, window: number,
+    mode: number, sizeShift: number, strict: number, window: number,
     l1dEntries: number, l1dWays: number, l1iEntries: number, l1iWays: number,
     l2Entries: number, l2Ways: number, policy: number, pcid: number,
   ): void;
+  setFormat(format: number): void;
   inputWindow(): number;
-  inputWindowSize(): number;
   feed(len: number, eof: number): number;
-  badLineLog(): number;
+  position(binary: number): number;
   badLineCount(): number;
+  badLineLog(): number;
   pfnTranslations(): number;
+  physicalSlots(): number;
+  physicalPfns(): number;
+  physicalCounts(): number;
+  addReason(p: number, n: number): number;
+  reasons(): number;
+  reasonText(): number;
+  reasonCounts(): number;
+  outputPtr(): number;
+  outputCount(): number;
+  takeOutput(): void;
   counters(): number;
 }
 
 export interface BadLine {
+  /** Line number within its input (event number for the binary format). */
   line: number;
   reason: string;
   text: string;
 }
 
 export interface CoreOptions {
-  decode: DecodeOptions;
   machine: MachineConfig;
+  sizeShift: boolean;
   /** Stop at the first bad line. */
   strict?: boolean;
+  /** Collect decoded events for a .tlbt file instead of simulating them. */
+  convert?: boolean;
   /** Bytes of the input window (default 4 MiB): one feed() per window. */
   windowBytes?: number;
+}
+
+export interface CoreInput {
+  source: ByteSource;
+  format: Format;
   /** Read at most this many bytes per feed (tests use tiny values). */
   chunkBytes?: number;
-  /** Bytes already read from the source (sniffing), fed first. */
-  head?: Uint8Array;
-  /** Called once per bad line the core kept (the first BAD_LOG_CAPACITY). */
+  /** Called once per bad line the core kept (the first BAD_LOG_CAPACITY of the replay). */
   onBadLine?: (bad: BadLine) => void;
   /** Called after every window with the bytes fed so far. */
   onProgress?: (bytesFed: number) => void;
-}
-
-export interface CoreResult {
-  stats: Stats;
-  /** True when --strict stopped the replay at a bad line. */
-  stopped: boolean;
+  /** Convert mode: called with the events decoded from every window. */
+  onEvents?: (events: Uint8Array) => void;
 }
 
 export const DEFAULT_WINDOW_BYTES = 4 << 20;
@@ -60,14 +73,24 @@ const BAD_REASONS: Record<number, string> = {
   [abi.BAD_UNKNOWN]: 'not a line of this format',
   [abi.BAD_HEX]: 'bad hex number',
   [abi.BAD_NUMBER]: 'bad decimal number',
-  [abi.BAD_SIZE]: 'access size above 4096 bytes',
+  [abi.BAD_SIZE]: 'bad access size',
   [abi.BAD_TYPE]: 'unknown access type',
   [abi.BAD_FIELD]: 'missing or malformed field',
   [abi.BAD_TRAILING]: 'unexpected text after the last field',
   [abi.BAD_TOO_LONG]: 'line too long',
+  [abi.BAD_EVENT]: 'bad event (unknown op or flags)',
+  [abi.BAD_TRUNCATED]: 'truncated event at the end of the input',
 };
 
-const FORMAT_IDS = { mem: abi.FORMAT_MEM, lackey: abi.FORMAT_LACKEY, execlog: abi.FORMAT_EXECLOG };
+const FORMAT_IDS: Record<Format, number> = {
+  mem: abi.FORMAT_MEM,
+  lackey: abi.FORMAT_LACKEY,
+  execlog: abi.FORMAT_EXECLOG,
+  memcsv: abi.FORMAT_MEMCSV,
+  din: abi.FORMAT_DIN,
+  pin: abi.FORMAT_PIN,
+  tlbt: abi.FORMAT_TLBT,
+};
 const POLICY_IDS = { lru: abi.POLICY_LRU, fifo: abi.POLICY_FIFO };
 
 let compiled: WebAssembly.Module | null = null;
@@ -77,123 +100,218 @@ function coreModule(): WebAssembly.Module {
   return compiled;
 }
 
-function instantiate(): CoreExports {
-  const instance = new WebAssembly.Instance(coreModule(), {
-    env: {
-      abort(_msg: number, _file: number, line: number, column: number) {
-        throw new Error(`tlbscope core aborted at ${line}:${column}`);
+/** One core instance: one replay (or conversion) of one or more inputs. */
+export class CoreSession {
+  private readonly core: CoreExports;
+  private readonly windowPtr: number;
+  private readonly windowBytes: number;
+  private badSeen = 0;
+  private extraBad = 0;
+  private extraIgnored = 0;
+
+  constructor(private readonly opts: CoreOptions) {
+    const instance = new WebAssembly.Instance(coreModule(), {
+      env: {
+        abort(_msg: number, _file: number, line: number, column: number) {
+          throw new Error(`tlbscope core aborted at ${line}:${column}`);
+        },
       },
-    },
-  });
-  return instance.exports as unknown as CoreExports;
-}
-
-/** Replays a whole source through a fresh core instance. */
-export async function replayCore(source: ByteSource, opts: CoreOptions): Promise<CoreResult> {
-  const core = instantiate();
-  const { machine, decode } = opts;
-  const windowBytes = opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
-  core.init(
-    FORMAT_IDS[decode.format], +decode.sizeShift, +(opts.strict ?? false), windowBytes,
-    machine.l1d.entries, machine.l1d.ways, machine.l1i.entries, machine.l1i.ways,
-    machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, POLICY_IDS[machine.policy], +machine.pcid,
-  );
-  const windowPtr = core.inputWindow() >>> 0;
-  // memory.grow detaches the buffer, so the view is taken anew for every read.
-  const windowView = () => new Uint8Array(core.memory.buffer, windowPtr, windowBytes);
-  const chunkLimit = Math.min(opts.chunkBytes ?? windowBytes, windowBytes);
-
-  let head = opts.head ?? new Uint8Array(0);
-  let carry = 0;
-  let fed = 0;
-  let badSeen = 0;
-  let stopped = false;
-  for (;;) {
-    const room = windowView().subarray(carry, Math.min(windowBytes, carry + chunkLimit));
-    let n: number;
-    if (head.length > 0) {
-      n = Math.min(head.length, room.length);
-      room.set(head.subarray(0, n));
-      head = head.subarray(n);
-    } else {
-      n = await source.read(room);
-    }
-    const eof = n === 0;
-    fed += n;
-    carry = core.feed(carry + n, +eof);
-    badSeen = reportBadLines(core, badSeen, opts.onBadLine);
-    opts.onProgress?.(fed);
-    if (carry === abi.FEED_STOPPED) {
-      stopped = true;
-      break;
-    }
-    if (eof) break;
-  }
-  return { stats: readStats(core, machine), stopped };
-}
-
-function reportBadLines(core: CoreExports, seen: number, onBadLine?: (bad: BadLine) => void): number {
-  const kept = Math.min(core.badLineCount(), abi.BAD_LOG_CAPACITY);
-  if (!onBadLine || kept <= seen) return kept;
-  const log = core.badLineLog() >>> 0;
-  const entryBytes = 16 + abi.BAD_TEXT_BYTES;
-  const view = new DataView(core.memory.buffer);
-  for (let i = seen; i < kept; i++) {
-    const entry = log + i * entryBytes;
-    const length = view.getUint32(entry + 12, true);
-    const text = Buffer.from(core.memory.buffer, entry + 16, length).toString('latin1');
-    onBadLine({
-      line: view.getFloat64(entry, true),
-      reason: BAD_REASONS[view.getUint32(entry + 8, true)] ?? 'bad line',
-      text,
     });
+    this.core = instance.exports as unknown as CoreExports;
+    const { machine } = opts;
+    this.windowBytes = opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
+    this.core.init(
+      opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
+      machine.l1d.entries, machine.l1d.ways, machine.l1i.entries, machine.l1i.ways,
+      machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, POLICY_IDS[machine.policy], +machine.pcid,
+    );
+    this.windowPtr = this.core.inputWindow() >>> 0;
   }
-  return kept;
-}
 
-function readStats(core: CoreExports, machine: MachineConfig): Stats {
-  const block = core.counters() >>> 0; // may grow memory: take the buffer after it
-  const c = new Float64Array(core.memory.buffer, block, abi.COUNTER_COUNT);
-  const level = (lookups: number, misses: number): LevelStats => ({ lookups, hits: lookups - misses, misses });
-  const stats: Stats = {
-    records: c[abi.C_RECORDS],
-    accesses: {
-      read: c[abi.C_READS],
-      write: c[abi.C_WRITES],
-      fetch: c[abi.C_FETCHES],
-      physical: c[abi.C_PHYSICAL],
-      mmio: c[abi.C_MMIO],
-    },
-    crossings: c[abi.C_CROSSINGS],
-    tlb: {
-      l1d: level(c[abi.C_L1D_LOOKUPS], c[abi.C_L1D_MISSES]),
-      l1i: level(c[abi.C_L1I_LOOKUPS], c[abi.C_L1I_MISSES]),
-    },
-    walks: { count: c[abi.C_WALKS], refs: c[abi.C_WALK_REFS] },
-    faults: {
-      minor: c[abi.C_FAULTS_MINOR],
-      major: c[abi.C_FAULTS_MAJOR],
-      nonCanonical: c[abi.C_FAULTS_NONCANONICAL],
-      observed: c[abi.C_FAULTS_OBSERVED],
-    },
-    frames: { used: c[abi.C_FRAMES_USED], pageTable: c[abi.C_FRAMES_PAGETABLE] },
-    contexts: c[abi.C_CONTEXTS],
-    contextSwitches: c[abi.C_CONTEXT_SWITCHES],
-    invlpg: c[abi.C_INVLPG],
-    flushes: c[abi.C_FLUSHES],
-    badLines: c[abi.C_BAD_LINES],
-    pfn: [],
-  };
-  if (machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
-  const limit = c[abi.C_PFN_LIMIT];
-  if (limit > 0) {
-    // u64 counts read as two u32 halves: BigInt per frame is slow for millions of frames.
-    const halves = new Uint32Array(core.memory.buffer, core.pfnTranslations() >>> 0, 2 * limit);
-    for (let pfn = 0; pfn < limit; pfn++) {
-      const low = halves[2 * pfn];
-      const high = halves[2 * pfn + 1];
-      if ((low | high) !== 0) stats.pfn.push([pfn, high * 2 ** 32 + low]);
+  // memory.grow detaches the buffer, so views are taken anew after every call.
+  private window(): Uint8Array {
+    return new Uint8Array(this.core.memory.buffer, this.windowPtr, this.windowBytes);
+  }
+
+  /** Feeds a whole input; returns false when --strict stopped at a bad line. */
+  async feed(input: CoreInput): Promise<boolean> {
+    const { core } = this;
+    const binary = input.format === 'tlbt';
+    core.setFormat(FORMAT_IDS[input.format]);
+    const lineBase = core.position(+binary);
+    const chunkLimit = Math.min(input.chunkBytes ?? this.windowBytes, this.windowBytes);
+    let carry = 0;
+    let fed = 0;
+    for (;;) {
+      const room = this.window().subarray(carry, Math.min(this.windowBytes, carry + chunkLimit));
+      const n = await input.source.read(room);
+      const eof = n === 0;
+      fed += n;
+      carry = core.feed(carry + n, +eof);
+      this.reportBadLines(lineBase, input.onBadLine);
+      if (input.onEvents) this.handOutEvents(input.onEvents);
+      input.onProgress?.(fed);
+      if (carry === abi.FEED_STOPPED) return false;
+      if (eof) return true;
     }
   }
-  return stats;
+
+  private handOutEvents(onEvents: (events: Uint8Array) => void): void {
+    const count = this.core.outputCount();
+    if (count === 0) return;
+    onEvents(new Uint8Array(this.core.memory.buffer, this.core.outputPtr() >>> 0, count * abi.EVENT_BYTES));
+    this.core.takeOutput();
+  }
+
+  /** Registers a binary trace's reason table, in its order (ids 1, 2, ...). */
+  addReasons(reasons: Uint8Array[]): void {
+    for (const reason of reasons) {
+      const bytes = reason.subarray(0, abi.REASON_BYTES);
+      this.window().set(bytes);
+      this.core.addReason(this.windowPtr, bytes.length);
+    }
+  }
+
+  /** Bad and ignored lines of the text a binary trace was converted from. */
+  inherit(badLines: number, ignoredLines: number): void {
+    this.extraBad += badLines;
+    this.extraIgnored += ignoredLines;
+  }
+
+  /** The reasons interned so far, by id - 1, as the bytes the trace gave. */
+  reasons(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const entryBytes = 4 + abi.REASON_BYTES;
+    const table = this.core.reasonText() >>> 0;
+    const count = this.core.reasons();
+    const view = new DataView(this.core.memory.buffer);
+    for (let i = 0; i < count; i++) {
+      const entry = table + i * entryBytes;
+      const length = view.getUint32(entry, true);
+      out.push(new Uint8Array(this.core.memory.buffer.slice(entry + 4, entry + 4 + length)));
+    }
+    return out;
+  }
+
+  private reportBadLines(lineBase: number, onBadLine?: (bad: BadLine) => void): void {
+    const kept = Math.min(this.core.badLineCount(), abi.BAD_LOG_CAPACITY);
+    if (kept <= this.badSeen) return;
+    const log = this.core.badLineLog() >>> 0;
+    const entryBytes = 16 + abi.BAD_TEXT_BYTES;
+    const view = new DataView(this.core.memory.buffer);
+    for (let i = this.badSeen; i < kept; i++) {
+      const entry = log + i * entryBytes;
+      const length = view.getUint32(entry + 12, true);
+      const bytes = new Uint8Array(this.core.memory.buffer, entry + 16, length);
+      const binaryEvent = view.getUint32(entry + 8, true) >= abi.BAD_EVENT;
+      onBadLine?.({
+        line: view.getFloat64(entry, true) - lineBase,
+        reason: BAD_REASONS[view.getUint32(entry + 8, true)] ?? 'bad line',
+        text: binaryEvent ? Buffer.from(bytes).toString('hex') : Buffer.from(bytes).toString('latin1'),
+      });
+    }
+    this.badSeen = kept;
+  }
+
+  stats(): Stats {
+    const core = this.core;
+    const block = core.counters() >>> 0; // may grow memory: take the buffer after it
+    const c = new Float64Array(core.memory.buffer, block, abi.COUNTER_COUNT);
+    const level = (lookups: number, misses: number): LevelStats => ({ lookups, hits: lookups - misses, misses });
+    const stats: Stats = {
+      records: c[abi.C_RECORDS],
+      accesses: {
+        read: c[abi.C_READS],
+        write: c[abi.C_WRITES],
+        fetch: c[abi.C_FETCHES],
+        physical: c[abi.C_PHYSICAL],
+        mmio: c[abi.C_MMIO],
+      },
+      crossings: c[abi.C_CROSSINGS],
+      tlb: {
+        l1d: level(c[abi.C_L1D_LOOKUPS], c[abi.C_L1D_MISSES]),
+        l1i: level(c[abi.C_L1I_LOOKUPS], c[abi.C_L1I_MISSES]),
+      },
+      walks: { count: c[abi.C_WALKS], refs: c[abi.C_WALK_REFS] },
+      faults: {
+        minor: c[abi.C_FAULTS_MINOR],
+        major: c[abi.C_FAULTS_MAJOR],
+        nonCanonical: c[abi.C_FAULTS_NONCANONICAL],
+        observed: c[abi.C_FAULTS_OBSERVED],
+        observedByReason: this.observedByReason(),
+      },
+      frames: { used: c[abi.C_FRAMES_USED], pageTable: c[abi.C_FRAMES_PAGETABLE] },
+      contexts: c[abi.C_CONTEXTS],
+      contextSwitches: c[abi.C_CONTEXT_SWITCHES],
+      invlpg: c[abi.C_INVLPG],
+      flushes: c[abi.C_FLUSHES],
+      badLines: c[abi.C_BAD_LINES] + this.extraBad,
+      ignoredLines: c[abi.C_IGNORED_LINES] + this.extraIgnored,
+      pfn: this.pfnCounts(c[abi.C_PFN_LIMIT]),
+      physicalPfn: this.physicalCounts(),
+    };
+    if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
+    return stats;
+  }
+
+  private observedByReason(): Record<string, number> {
+    const names = this.reasons().map((bytes) => Buffer.from(bytes).toString('utf8'));
+    const counts = u64s(this.core.memory.buffer, this.core.reasonCounts() >>> 0, abi.REASON_CAPACITY + 2);
+    // A Map, not an object, while counting: a reason may be "__proto__".
+    const out = new Map<string, number>();
+    for (let id = 1; id <= abi.REASON_CAPACITY; id++) {
+      // A binary trace without its reason table still counts by id.
+      const name = names[id - 1] ?? `reason ${id}`;
+      if (counts(id) > 0) out.set(name, counts(id));
+    }
+    const other = counts(abi.REASON_CAPACITY + 1);
+    if (other > 0) out.set('other', (out.get('other') ?? 0) + other);
+    return Object.fromEntries(out);
+  }
+
+  private pfnCounts(limit: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    if (limit === 0) return out;
+    const count = u64s(this.core.memory.buffer, this.core.pfnTranslations() >>> 0, limit);
+    for (let pfn = 0; pfn < limit; pfn++) {
+      const n = count(pfn);
+      if (n !== 0) out.push([pfn, n]);
+    }
+    return out;
+  }
+
+  private physicalCounts(): Array<[number, number]> {
+    const slots = this.core.physicalSlots();
+    const out: Array<[number, number]> = [];
+    if (slots === 0) return out;
+    const keys = u64s(this.core.memory.buffer, this.core.physicalPfns() >>> 0, slots);
+    const values = u64s(this.core.memory.buffer, this.core.physicalCounts() >>> 0, slots);
+    for (let i = 0; i < slots; i++) {
+      const key = keys(i);
+      if (key !== 0) out.push([key - 1, values(i)]);
+    }
+    return out.sort((a, b) => a[0] - b[0]);
+  }
+}
+
+/** Reads u64s as two u32 halves: a BigInt per value is slow for millions of frames. */
+function u64s(buffer: ArrayBuffer, ptr: number, length: number): (i: number) => number {
+  const halves = new Uint32Array(buffer, ptr, 2 * length);
+  return (i) => halves[2 * i + 1] * 2 ** 32 + halves[2 * i];
+}
+
+export interface CoreResult {
+  stats: Stats;
+  /** True when --strict stopped the replay at a bad line. */
+  stopped: boolean;
+}
+
+/** Replays one source through a fresh core: the common case, and the tests'. */
+export async function replayCore(
+  source: ByteSource,
+  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number } & Omit<CoreInput, 'source' | 'format'>,
+): Promise<CoreResult> {
+  const session = new CoreSession({ machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes });
+  const finished = await session.feed({ ...opts, source, format: opts.decode.format });
+  return { stats: session.stats(), stopped: !finished };
 }

@@ -145,3 +145,28 @@ export function bufferSource(name: string, bytes: Uint8Array): ByteSource {
     close() {},
   };
 }
+
+/** A source that first returns `head` (bytes already read from `inner`), then the rest of `inner`. */
+export function prefixed(head: Uint8Array, inner: ByteSource): ByteSource {
+  let pending = head;
+  return {
+    name: inner.name,
+    sizeOnDisk: inner.sizeOnDisk,
+    async read(into) {
+      if (pending.length === 0) return inner.read(into);
+      const n = Math.min(into.length, pending.length);
+      into.set(pending.subarray(0, n));
+      pending = pending.subarray(n);
+      return n;
+    },
+    close: () => inner.close(),
+  };
+}
+
+/** Reads up to `n` bytes from the start of a source, and the source to read everything from. */
+export async function peek(source: ByteSource, n: number): Promise<{ head: Uint8Array; source: ByteSource }> {
+  const head = new Uint8Array(n);
+  let length = 0;
+  for (let got = -1; got !== 0 && length < n; length += got) got = await source.read(head.subarray(length));
+  return { head: head.subarray(0, length), source: prefixed(head.subarray(0, length), source) };
+}

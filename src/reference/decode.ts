@@ -1,6 +1,6 @@
 // Reference decoder: trace text -> events. Each format's grammar is written as
 // a regular expression so it can be read side by side with the grammar in
-// docs/metrics.md and checked by eye; speed is not a goal here.
+// docs/formats.md and checked by eye; speed is not a goal here.
 
 import type { DecodeOptions } from '../model.js';
 
@@ -16,7 +16,11 @@ export interface AccessEvent {
   physical?: boolean;
   /** A physical access to a region other than RAM (a device). */
   mmio?: boolean;
-  /** `PA=` of the seed dialect: kept, but it does not choose frames. */
+  /**
+   * The guest-physical address the trace gives for a translated access
+   * (`PA=` of the mem dialect, a non-zero memcsv `mem_hwaddr`): counted in
+   * the trace-frame histogram, but it does not choose frames.
+   */
   pa?: bigint;
 }
 
@@ -24,13 +28,15 @@ export type ControlEvent =
   | { kind: 'cr3'; value: bigint }
   | { kind: 'invlpg'; va: bigint }
   | { kind: 'flush' }
-  | { kind: 'pageFault'; va: bigint };
+  /** `reason`: as counted in faults.observedByReason (`unknown` when absent or empty). */
+  | { kind: 'pageFault'; va: bigint; reason: string };
 
 export type TraceEvent = AccessEvent | ControlEvent;
 
 /** What one line of a trace is. */
 export type LineResult =
-  | { kind: 'skip' } // blank line or lackey banner
+  | { kind: 'skip' } // blank line, lackey banner, memcsv header, pin `#` line
+  | { kind: 'ignored' } // Dinero label other than 0, 1, 2
   | { kind: 'bad'; reason: string }
   | { kind: 'record'; accesses: AccessEvent[] }
   | { kind: 'control'; event: ControlEvent };
@@ -46,6 +52,7 @@ export interface DecodedTrace {
   events: TraceEvent[];
   records: number;
   badLines: number;
+  ignoredLines: number;
   /** Every bad line, in order (the CLI reports only the first few). */
   bad: BadLine[];
 }
@@ -67,6 +74,9 @@ const FLUSH_RE = /^\[TLB_FLUSH\]$/;
 // "followed by anything": the lookahead keeps a 17th hex digit from being
 // silently taken as part of the free text after a valid 16-digit address.
 const PAGE_FAULT_RE = new RegExp(`^\\[PAGE_FAULT\\] VA=0x(${HEX})(?![0-9A-Fa-f])`, 's');
+const REASON_SEPARATOR = ' | Reason: ';
+/** docs/formats.md: a reason is its first 60 bytes (one latin1 char = one byte). */
+const MAX_REASON_BYTES = 60;
 const PA_RE = new RegExp(`^0x(${HEX})$`);
 const VCPU_RE = new RegExp(`^${DEC}$`);
 
@@ -76,6 +86,19 @@ const LACKEY_RE = new RegExp(`^ *([ILSM]) +(${HEX}),(${DEC})$`);
 // disassembly may itself contain quotes and commas.
 const EXECLOG_RE = new RegExp(`^(${DEC}), 0x(${HEX}), 0x(${HEX}), "(.*)"(.*)$`, 's');
 const EXECLOG_ADDR_RE = new RegExp(`^0x(${HEX})$`);
+
+const MEMCSV_HEADER = 'insn_vaddr,insn_symbol,mem_vaddr,mem_hwaddr,access_size,access_type,mem_value';
+// The symbol (`.*`, greedy, any character) may hold commas; the last five
+// fields hold none, so they are the last five comma-separated fields.
+const MEMCSV_RE = new RegExp(`^0x(${HEX}),(.*),0x(${HEX}),0x(${HEX}),(${DEC}),(load|store),([^,]*)$`, 's');
+/** memcsv access_size is in bits: a positive multiple of 8, at most 4096 bytes. */
+const MAX_BITS = 8 * MAX_SIZE;
+
+// Label, blanks, address (optional lowercase `0x`), then optionally a blank
+// and anything (further fields, ignored).
+const DIN_RE = new RegExp(`^(${DEC})[ \\t]+(?:0x)?(${HEX})(?:[ \\t].*)?$`, 's');
+
+const PIN_RE = new RegExp(`^0x(${HEX}): ([RW]) 0x(${HEX})(?: (${DEC}))?$`);
 
 const hex = (digits: string): bigint => BigInt('0x' + digits);
 
@@ -94,6 +117,14 @@ export function decodeLine(rawLine: string, options: DecodeOptions): LineResult 
       return decodeLackey(line);
     case 'execlog':
       return decodeExeclog(line);
+    case 'memcsv':
+      return decodeMemcsv(line);
+    case 'din':
+      return decodeDin(line);
+    case 'pin':
+      return decodePin(line);
+    case 'tlbt':
+      throw new Error('the reference model decodes text formats only (tlbt is binary)');
   }
 }
 
@@ -133,8 +164,19 @@ function decodeMem(line: string, sizeShift: boolean): LineResult {
   if (invlpg) return { kind: 'control', event: { kind: 'invlpg', va: hex(invlpg[1]) } };
   if (FLUSH_RE.test(line)) return { kind: 'control', event: { kind: 'flush' } };
   const fault = PAGE_FAULT_RE.exec(line);
-  if (fault) return { kind: 'control', event: { kind: 'pageFault', va: hex(fault[1]) } };
+  if (fault) return { kind: 'control', event: { kind: 'pageFault', va: hex(fault[1]), reason: faultReason(line) } };
   return { kind: 'bad', reason: 'not a [MEM], [CR3], [INVLPG], [TLB_FLUSH] or [PAGE_FAULT] line' };
+}
+
+/**
+ * Everything after the first ` | Reason: ` of the (end-trimmed) line, cut to
+ * its first 60 bytes; `unknown` when the separator is absent or nothing
+ * follows it.
+ */
+function faultReason(line: string): string {
+  const at = line.indexOf(REASON_SEPARATOR);
+  const reason = at < 0 ? '' : line.slice(at + REASON_SEPARATOR.length);
+  return reason === '' ? 'unknown' : reason.slice(0, MAX_REASON_BYTES);
 }
 
 function decodeLackey(line: string): LineResult {
@@ -190,8 +232,46 @@ function decodeExeclog(line: string): LineResult {
   return { kind: 'record', accesses };
 }
 
+function decodeMemcsv(line: string): LineResult {
+  if (line === MEMCSV_HEADER) return { kind: 'skip' };
+  const m = MEMCSV_RE.exec(line);
+  if (!m) return { kind: 'bad', reason: 'not a memcsv header or access line' };
+  const [, , , vaHex, hwHex, bitsText, type] = m;
+  const bits = Number(bitsText);
+  if (bits === 0 || bits % 8 !== 0) return { kind: 'bad', reason: `access_size ${bits} is not a positive multiple of 8 bits` };
+  if (bits > MAX_BITS) return { kind: 'bad', reason: `access_size ${bits} above ${MAX_BITS} bits` };
+  const access: AccessEvent = { kind: 'access', op: type === 'load' ? 'R' : 'W', va: hex(vaHex), size: bits / 8 };
+  // mem_hwaddr is 0 in user mode: no physical address.
+  const hw = hex(hwHex);
+  if (hw !== 0n) access.pa = hw;
+  return { kind: 'record', accesses: [access] };
+}
+
+function decodeDin(line: string): LineResult {
+  const m = DIN_RE.exec(line);
+  if (!m) return { kind: 'bad', reason: 'not a Dinero label and address line' };
+  const [, label, addrHex] = m;
+  // Labels are read as numbers ("00" is 0). Dinero's others (3 unknown
+  // access, 4 cache flush, ...) carry nothing to simulate.
+  const n = Number(label);
+  if (n > 2) return { kind: 'ignored' };
+  const op: Op = n === 0 ? 'R' : n === 1 ? 'W' : 'X';
+  return { kind: 'record', accesses: [{ kind: 'access', op, va: hex(addrHex), size: 1 }] };
+}
+
+function decodePin(line: string): LineResult {
+  if (line.startsWith('#')) return { kind: 'skip' };
+  const m = PIN_RE.exec(line);
+  if (!m) return { kind: 'bad', reason: 'not a pinatrace line' };
+  const [, , type, addrHex, sizeText] = m;
+  const size = sizeText === undefined ? 1 : Number(sizeText);
+  const sizeError = checkSize(size);
+  if (sizeError) return { kind: 'bad', reason: sizeError };
+  return { kind: 'record', accesses: [{ kind: 'access', op: type === 'R' ? 'R' : 'W', va: hex(addrHex), size }] };
+}
+
 export function decodeTrace(text: string, options: DecodeOptions): DecodedTrace {
-  const out: DecodedTrace = { events: [], records: 0, badLines: 0, bad: [] };
+  const out: DecodedTrace = { events: [], records: 0, badLines: 0, ignoredLines: 0, bad: [] };
   const lines = text.split('\n');
   // The empty string after a final '\n' is not a line.
   if (lines[lines.length - 1] === '') lines.pop();
@@ -199,6 +279,9 @@ export function decodeTrace(text: string, options: DecodeOptions): DecodedTrace 
     const result = decodeLine(text, options);
     switch (result.kind) {
       case 'skip':
+        break;
+      case 'ignored':
+        out.ignoredLines++;
         break;
       case 'bad':
         out.badLines++;

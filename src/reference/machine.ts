@@ -10,6 +10,9 @@ const PAGE_SHIFT = 12n;
 const VPN_MASK = (1n << 52n) - 1n;
 const U64_MASK = (1n << 64n) - 1n;
 const WALK_LEVELS = 4;
+/** Distinct [PAGE_FAULT] reasons counted by name; further ones count under OTHER_REASON. */
+const MAX_REASONS = 32;
+const OTHER_REASON = 'other';
 
 /** Canonical for 48-bit virtual addresses: bits 63..47 all equal. */
 function isCanonicalPage(vpn: bigint): boolean {
@@ -38,6 +41,10 @@ export class Machine {
   private nextPfn = FIRST_PFN;
   private pageTableFrames = 0;
   private readonly translationsPerPfn = new Map<number, number>();
+  /** Accesses per frame of the physical addresses the trace gives. */
+  private readonly accessesPerPhysicalPfn = new Map<number, number>();
+  /** [PAGE_FAULT] lines per reason, in order of first appearance. */
+  private readonly faultsByReason = new Map<string, number>();
 
   private readonly counts = {
     read: 0,
@@ -96,8 +103,18 @@ export class Machine {
         break;
       case 'pageFault':
         this.counts.observedFaults++;
+        this.countReason(event.reason);
         break;
     }
+  }
+
+  /** The first 32 distinct reasons are counted by name, every later one as `other`. */
+  private countReason(reason: string): void {
+    const counts = this.faultsByReason;
+    // Until the 32nd distinct reason, no `other` key exists, so the map's
+    // size is the number of distinct reasons.
+    const key = counts.has(reason) || counts.size < MAX_REASONS ? reason : OTHER_REASON;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
 
   private cr3(value: bigint): void {
@@ -122,6 +139,13 @@ export class Machine {
     if (event.op === 'R') this.counts.read++;
     else if (event.op === 'W') this.counts.write++;
     else this.counts.fetch++;
+    // The trace's own physical address: a PA= / memcsv hwaddr, or the address
+    // itself of a physical access to RAM (not of a device).
+    const physicalAddress = event.physical ? (event.mmio ? undefined : event.va) : event.pa;
+    if (physicalAddress !== undefined) {
+      const pfn = Number(physicalAddress >> PAGE_SHIFT);
+      this.accessesPerPhysicalPfn.set(pfn, (this.accessesPerPhysicalPfn.get(pfn) ?? 0) + 1);
+    }
     if (event.physical) {
       this.counts.physical++;
       if (event.mmio) this.counts.mmio++;
@@ -169,7 +193,7 @@ export class Machine {
     return pfn;
   }
 
-  stats(records: number, badLines: number): Stats {
+  stats(records: number, badLines: number, ignoredLines: number): Stats {
     const c = this.counts;
     const level = (tlb: Tlb) => ({ ...tlb.counts });
     const allSpaces = [this.implicitSpace, ...this.spaces.values()];
@@ -179,16 +203,35 @@ export class Machine {
       crossings: c.crossings,
       tlb: { l1d: level(this.l1d), l1i: level(this.l1i) },
       walks: { count: c.walks, refs: c.walkRefs },
-      faults: { minor: c.minorFaults, major: 0, nonCanonical: c.nonCanonical, observed: c.observedFaults },
+      faults: {
+        minor: c.minorFaults,
+        major: 0,
+        nonCanonical: c.nonCanonical,
+        observed: c.observedFaults,
+        // Reasons are counted by their bytes (the trace text is read as
+        // latin1, one char per byte) and named by those bytes read as UTF-8.
+        // fromEntries defines own properties, so even a reason named
+        // `__proto__` is an ordinary key.
+        observedByReason: Object.fromEntries(
+          [...this.faultsByReason].map(([reason, n]) => [Buffer.from(reason, 'latin1').toString('utf8'), n]),
+        ),
+      },
       frames: { used: this.nextPfn - FIRST_PFN, pageTable: this.pageTableFrames },
       contexts: allSpaces.filter((s) => s.accessed).length,
       contextSwitches: c.contextSwitches,
       invlpg: c.invlpg,
       flushes: c.flushes,
       badLines,
-      pfn: [...this.translationsPerPfn.entries()].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]),
+      ignoredLines,
+      pfn: histogram(this.translationsPerPfn),
+      physicalPfn: histogram(this.accessesPerPhysicalPfn),
     };
     if (this.l2) stats.tlb.l2 = level(this.l2);
     return stats;
   }
+}
+
+/** Ascending by PFN, zero counts left out. */
+function histogram(counts: Map<number, number>): Array<[number, number]> {
+  return [...counts.entries()].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
 }

@@ -10,5 +10,5 @@ export function referenceReplay(text: string, decode: DecodeOptions, machine: Ma
   const trace = decodeTrace(text, decode);
   const model = new Machine(machine);
   for (const event of trace.events) model.handle(event);
-  return model.stats(trace.records, trace.badLines);
+  return model.stats(trace.records, trace.badLines, trace.ignoredLines);
 }

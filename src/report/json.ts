@@ -11,8 +11,9 @@ function level(l: LevelStats) {
 export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShift: boolean) {
   const s: Stats = result.stats;
   return {
-    trace: result.trace,
-    format: result.format,
+    trace: result.traces.join(' + '),
+    traces: result.traces,
+    format: [...new Set(result.formats)].join('+'),
     config: {
       l1d: formatGeometry(machine.l1d),
       l1i: formatGeometry(machine.l1i),
@@ -38,6 +39,8 @@ export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShi
     invlpg: s.invlpg,
     flushes: s.flushes,
     badLines: s.badLines,
+    ignoredLines: s.ignoredLines,
+    physicalFrames: s.physicalPfn.length,
     stopped: result.stopped,
     seconds: Number(result.seconds.toFixed(6)),
   };

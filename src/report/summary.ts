@@ -19,7 +19,7 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
   const rate = result.seconds > 0 ? s.records / result.seconds / 1e6 : 0;
   const out: string[] = [];
   out.push(
-    `${bold(result.trace)}  ${result.format}, ${int(s.records)} records in ${result.seconds.toFixed(3)} s` +
+    `${bold(result.traces.join(' + '))}  ${[...new Set(result.formats)].join('+')}, ${int(s.records)} records in ${result.seconds.toFixed(3)} s` +
       ` (${rate.toFixed(2)} M records/s)`,
   );
   const l2 = machine.l2 ? `L2 ${formatGeometry(machine.l2)}` : 'no L2';
@@ -53,12 +53,17 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
     `faults    ${int(f.minor)} minor, ${int(f.major)} major, ${int(f.nonCanonical)} non-canonical;` +
       ` ${int(f.observed)} observed in the trace`,
   );
+  for (const [reason, n] of Object.entries(f.observedByReason)) out.push(`            ${int(n).padStart(9)}  ${reason}`);
   const data = s.frames.used - s.frames.pageTable;
   out.push(`frames    ${int(s.frames.used)} used: ${int(data)} data, ${int(s.frames.pageTable)} page-table`);
   out.push(
     `spaces    ${int(s.contexts)} address space${s.contexts === 1 ? '' : 's'}, ${int(s.contextSwitches)} switches` +
       (s.invlpg + s.flushes > 0 ? `, ${int(s.invlpg)} INVLPG, ${int(s.flushes)} TLB flushes` : ''),
   );
-  out.push(`bad lines ${int(s.badLines)}`);
+  if (s.physicalPfn.length > 0) {
+    const accesses = s.physicalPfn.reduce((sum, [, n]) => sum + n, 0);
+    out.push(`trace PAs ${int(accesses)} accesses carry a physical address, on ${int(s.physicalPfn.length)} frames`);
+  }
+  out.push(`bad lines ${int(s.badLines)}` + (s.ignoredLines > 0 ? `; ${int(s.ignoredLines)} lines ignored (nothing to simulate)` : ''));
   return out.join('\n') + '\n';
 }

@@ -1,0 +1,50 @@
+// Where decoded events go: into the machine (replay), or into an output
+// buffer that the driver writes to a .tlbt file (convert).
+
+import { MODE_REPLAY, EVENT_BYTES as EVENT_SIZE } from "./abi";
+import { batchPtr, batchCount, setBatchCount } from "./records";
+import { runBatch } from "./machine/mmu";
+
+const EVENT_BYTES: usize = <usize>EVENT_SIZE;
+
+let mode: u32 = MODE_REPLAY;
+export let output: usize = 0;
+export let outputEvents: u64 = 0;
+let outputCapacity: u64 = 0;
+
+export function setMode(m: u32): void {
+  mode = m;
+}
+
+function append(events: usize, count: i32): void {
+  let needed = outputEvents + <u64>count;
+  if (needed > outputCapacity) {
+    let capacity = max<u64>(needed, max<u64>(outputCapacity * 2, 65536));
+    let grown = heap.alloc(<usize>(capacity * <u64>EVENT_BYTES));
+    if (output != 0) {
+      memory.copy(grown, output, <usize>(outputEvents * <u64>EVENT_BYTES));
+      heap.free(output);
+    }
+    output = grown;
+    outputCapacity = capacity;
+  }
+  memory.copy(output + <usize>(outputEvents * <u64>EVENT_BYTES), events, <usize>count * EVENT_BYTES);
+  outputEvents = needed;
+}
+
+/** Hands `count` events at `events` on, without copying them when replaying. */
+export function deliver(events: usize, count: i32): void {
+  if (count == 0) return;
+  if (mode == MODE_REPLAY) runBatch(events, count);
+  else append(events, count);
+}
+
+export function flushBatch(): void {
+  deliver(batchPtr, batchCount);
+  setBatchCount(0);
+}
+
+/** The driver has written the output buffer out. */
+export function clearOutput(): void {
+  outputEvents = 0;
+}

@@ -1,0 +1,210 @@
+// Every input path: the real traces of every format with counts derived from
+// their text independently of the decoders, several inputs joined as one
+// trace, and the binary .tlbt format, which must replay exactly like the text
+// it was converted from.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { convertPaths } from '../src/convert.js';
+import { replayPaths, type ReplayRequest } from '../src/replay.js';
+import { DEFAULT_MACHINE, TEXT_FORMATS, type Format, type Stats } from '../src/model.js';
+import { referenceReplay } from '../src/reference/replay.js';
+import { readTrace, tracePath, TRACES } from './answers.js';
+import { randomMachine, randomTrace } from './gen.js';
+import type { BadLine } from '../src/engine/core.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-formats-'));
+let fileCount = 0;
+function file(content: string | Buffer, suffix = '.log'): string {
+  const path = join(tmp, `t${fileCount++}${suffix}`);
+  writeFileSync(path, content, typeof content === 'string' ? 'latin1' : undefined); // the generator's text is bytes
+  return path;
+}
+
+async function replay(paths: string[], extra: Partial<ReplayRequest> = {}) {
+  const bad: Array<[string, BadLine]> = [];
+  const result = await replayPaths({
+    paths,
+    sizeShift: false,
+    strict: false,
+    machine: DEFAULT_MACHINE,
+    onBadLine: (trace, b) => bad.push([trace, b]),
+    ...extra,
+  });
+  return { ...result, bad };
+}
+
+async function viaTlbt(paths: string[], extra: Partial<ReplayRequest> = {}): Promise<Stats> {
+  const out = file('', '.tlbt');
+  const converted = await convertPaths({ paths, output: out, sizeShift: extra.sizeShift ?? false, strict: false, format: extra.format });
+  expect(converted.stopped).toBe(false);
+  const result = await replay([out], { ...extra, format: undefined });
+  expect(result.formats).toEqual(['tlbt']);
+  return result.stats;
+}
+
+const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
+
+describe('the real traces, with counts from their text', () => {
+  it('QEMU mem plugin CSV (system mode boot): records, loads, stores, physical frames', async () => {
+    const name = 'qemu10-system-mem-accesses-boot.csv.gz';
+    const text = readTrace(name);
+    const { stats, formats } = await replay([tracePath(name)]);
+    expect(formats).toEqual(['memcsv']);
+    const data = lines(text).filter((l) => !l.startsWith('insn_vaddr,'));
+    expect(stats.records).toBe(data.length);
+    expect(stats.accesses).toMatchObject({ read: count(text, /,load,/g), write: count(text, /,store,/g), fetch: 0 });
+    const withPa = data.filter((l) => l.split(',').at(-4) !== '0x0' && !/^0x0+$/.test(l.split(',').at(-4)!));
+    expect(stats.physicalPfn.reduce((s, [, n]) => s + n, 0)).toBe(withPa.length);
+    expect(stats.badLines).toBe(0);
+  });
+
+  it('QEMU execlog in system mode: data accesses are physical, fetches translated', async () => {
+    const name = 'qemu10-system-execlog-workload.log.gz';
+    const text = readTrace(name);
+    const { stats, formats } = await replay([tracePath(name)]);
+    expect(formats).toEqual(['execlog']);
+    expect(stats.records).toBe(lines(text).length);
+    const loads = count(text, /, load, 0x[0-9a-f]+, RAM/g);
+    const stores = count(text, /, store, 0x[0-9a-f]+, RAM/g);
+    expect(stats.accesses).toEqual({ read: loads, write: stores, fetch: lines(text).length, physical: loads + stores, mmio: 0 });
+    expect(stats.tlb.l1d.lookups).toBe(0);
+    expect(stats.tlb.l1i.lookups).toBe(lines(text).length);
+    expect(stats.physicalPfn.reduce((s, [, n]) => s + n, 0)).toBe(loads + stores);
+    // "a static /init writing 2048 fresh pages": 2048 stores, each to its own frame.
+    expect(stores).toBe(2048);
+  });
+
+  it('din and pinatrace samples (re-expressed from the lackey trace): records and accesses from the lackey text', async () => {
+    const lackey = readFileSync(new URL('../traces/valgrind-lackey-true.log.gz', import.meta.url));
+    const text = gunzipSync(lackey).toString('latin1');
+    const [fetches, loads, stores, modifies] = [/^I /gm, /^ L /gm, /^ S /gm, /^ M /gm].map((re) => count(text, re));
+    const din = await replay([new URL('../traces/valgrind-lackey-true.din.gz', import.meta.url).pathname]);
+    expect(din.formats).toEqual(['din']);
+    expect(din.stats.records).toBe(fetches + loads + stores + 2 * modifies);
+    expect(din.stats.accesses).toMatchObject({ read: loads + modifies, write: stores + modifies, fetch: fetches });
+    const pin = await replay([new URL('../traces/valgrind-lackey-true.pinatrace.gz', import.meta.url).pathname]);
+    expect(pin.formats).toEqual(['pin']);
+    expect(pin.stats.records).toBe(loads + stores + 2 * modifies);
+    expect(pin.stats.accesses).toMatchObject({ read: loads + modifies, write: stores + modifies, fetch: 0 });
+    // Same data pages touched as the lackey replay, sizes included.
+    const direct = await replay([new URL('../traces/valgrind-lackey-true.log.gz', import.meta.url).pathname]);
+    expect(pin.stats.tlb.l1d.lookups).toBe(direct.stats.tlb.l1d.lookups);
+    expect([din.stats.badLines, pin.stats.badLines]).toEqual([0, 0]);
+  });
+
+  it('observed faults of the fork trace, by reason', async () => {
+    const name = 'qemu10-system-seed-fork-user-pa.log.gz';
+    const text = readTrace(name);
+    const { stats } = await replay([tracePath(name)], { sizeShift: true });
+    const expected: Record<string, number> = {};
+    for (const [, reason] of text.matchAll(/^\[PAGE_FAULT\] VA=0x[0-9a-f]+ \| Reason: (.*)$/gm)) {
+      expected[reason] = (expected[reason] ?? 0) + 1;
+    }
+    expect(stats.faults.observedByReason).toEqual(expected);
+    expect(stats.faults.observed).toBe(count(text, /^\[PAGE_FAULT\]/gm));
+    expect(stats.physicalPfn.reduce((s, [, n]) => s + n, 0)).toBe(count(text, /, PA=0x/g));
+  });
+});
+
+describe('several inputs replay as one trace', () => {
+  it('equals the replay of their concatenation, with line numbers per input', async () => {
+    const a = '[MEM] VA=0x1000, size=4, type=READ\n[CR3] 0x2000\nbad one\n';
+    const b = '[MEM] VA=0x1000, size=4, type=WRITE\nbad two\n[MEM] VA=0x5000, size=4, type=READ\n';
+    const joined = await replay([file(a), file(gzipSync(b), '.log.gz')]);
+    const whole = await replay([file(a + b)]);
+    expect(joined.stats).toEqual(whole.stats);
+    expect(joined.bad.map(([, b]) => b.line)).toEqual([3, 2]);
+    expect(joined.bad[1][0]).toMatch(/\.log\.gz$/);
+  });
+
+  it('may mix formats', async () => {
+    const mem = '[MEM] VA=0x1000, size=4, type=READ\n';
+    const lackey = ' L 1000,4\nI  2000,2\n';
+    const { stats, formats } = await replay([file(mem), file(lackey)]);
+    expect(formats).toEqual(['mem', 'lackey']);
+    expect([stats.records, stats.tlb.l1d.lookups, stats.tlb.l1d.hits]).toEqual([3, 2, 1]);
+  });
+});
+
+describe('the binary .tlbt format', () => {
+  const real: Array<[string, boolean]> = [
+    ['qemu72-user-execlog-true.log.gz', false],
+    ['valgrind-lackey-true.log.gz', false],
+    ['qemu72-user-seed-true-fetch-bytes.log.gz', false],
+    ['qemu72-user-seed-ls-shift.log.gz', true],
+    ['qemu10-system-seed-fork-user-pa.log.gz', true],
+    ['qemu10-system-seed-fork-kernel-user-pa.log.gz', true],
+    ['qemu10-system-execlog-workload.log.gz', false],
+    ['qemu10-system-mem-accesses-boot.csv.gz', false],
+  ];
+
+  it.each(real)('replays %s exactly like its text', async (name, sizeShift) => {
+    const direct = await replay([tracePath(name)], { sizeShift });
+    expect(await viaTlbt([tracePath(name)], { sizeShift })).toEqual(direct.stats);
+  });
+
+  it('round-trips random traces of every text format, bad lines, ignored lines and reasons included', async () => {
+    for (let seed = 1; seed <= 120; seed++) {
+      const format = TEXT_FORMATS[seed % TEXT_FORMATS.length] as Format;
+      const trace = randomTrace(seed, { format });
+      const machine = randomMachine(seed);
+      const path = file(trace.text);
+      const request = { format, sizeShift: trace.sizeShift, machine };
+      const direct = await replay([path], request);
+      expect(direct.stats, `seed ${seed}`).toEqual(referenceReplay(trace.text, { format, sizeShift: trace.sizeShift }, machine));
+      expect(await viaTlbt([path], request), `seed ${seed}`).toEqual(direct.stats);
+    }
+  });
+
+  it('reports a corrupt event and a truncated file, and replays the rest', async () => {
+    const out = file('', '.tlbt');
+    await convertPaths({ paths: [file('[MEM] VA=0x1000, size=4, type=READ\n[MEM] VA=0x2000, size=4, type=WRITE\n')], output: out, sizeShift: false, strict: false });
+    const bytes = readFileSync(out);
+    const corrupt = Buffer.from(bytes);
+    corrupt[64 + 20] = 9; // the first event's op
+    const r1 = await replay([file(corrupt, '.tlbt')]);
+    expect(r1.stats.records).toBe(1);
+    expect(r1.bad.map(([, b]) => [b.line, b.reason])).toEqual([[1, 'bad event (unknown op or flags)']]);
+    // Cut inside the second event: the header's counts no longer hold, so the
+    // events are read to the end and the partial one is reported.
+    const cut = Buffer.from(bytes.subarray(0, 64 + 24 + 10));
+    cut.writeUInt32LE(0, 12);
+    const r2 = await replay([file(cut, '.tlbt')]);
+    expect(r2.stats.records).toBe(1);
+    expect(r2.bad.map(([, b]) => b.reason)).toEqual(['truncated event at the end of the input']);
+  });
+
+  it('refuses a file that is not .tlbt when forced, and a newer version', async () => {
+    await expect(replay([file('[MEM] VA=0x1000, size=4, type=READ\n')], { format: 'tlbt' })).rejects.toThrow(/not a \.tlbt file/);
+    const out = file('', '.tlbt');
+    await convertPaths({ paths: [file(' L 1000,4\n')], output: out, sizeShift: false, strict: false });
+    const newer = readFileSync(out);
+    newer.writeUInt16LE(2, 8);
+    await expect(replay([file(newer, '.tlbt')])).rejects.toThrow(/version 2; this tlbscope reads version 1/);
+  });
+});
+
+describe('sniffing', () => {
+  it.each([
+    ['mem', '[CR3] 0x1000\n'],
+    ['lackey', '==1== Lackey\nI  1000,4\n'],
+    ['execlog', '0, 0x1000, 0x90, "nop"\n'],
+    ['memcsv', 'insn_vaddr,insn_symbol,mem_vaddr,mem_hwaddr,access_size,access_type,mem_value\n'],
+    ['din', '2 401000\n'],
+    ['pin', '0x401000: R 0x7ffd0000\n#eof\n'],
+  ])('tells %s', async (format, text) => {
+    expect((await replay([file(text)])).formats).toEqual([format]);
+  });
+
+  it('finds the format past a few malformed lines', async () => {
+    expect((await replay([file('garbage\n???\n0 1000\n')])).formats).toEqual(['din']);
+  });
+});
+
+// Silence "unused" for TRACES: it asserts the shared traces exist on import.
+void TRACES;
