@@ -15,12 +15,18 @@
 //         (stride 64), a write stream (stride 8), and an instruction stream
 //         (1..15-byte instructions, a jump every ~40); same mix and [CR3]
 //         switches as zipf.
+//   real  the real trace traces/qemu72-user-seed-true-fetch-bytes.log.gz
+//         (QEMU user mode, /bin/true) repeated until `records` lines: a real
+//         program's locality (the seed does not change it).
 
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { packageRoot } from '../src/paths.js';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-export const KINDS = ['zipf', 'seq'] as const;
+export const KINDS = ['zipf', 'seq', 'real'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export interface GenOptions {
@@ -189,7 +195,7 @@ export function generate(opts: GenOptions): GenResult {
   const out = new Out(fd);
   let lines = 0;
   try {
-    lines = (opts.kind === 'zipf' ? zipf : seq)(opts, out);
+    lines = (opts.kind === 'zipf' ? zipf : opts.kind === 'seq' ? seq : real)(opts, out);
     out.flush();
   } finally {
     closeSync(fd);
@@ -295,6 +301,19 @@ function zipf(opts: GenOptions, out: Out): number {
     lines++;
   }
   return lines;
+}
+
+function real(opts: GenOptions, out: Out): number {
+  const sample = gunzipSync(readFileSync(join(packageRoot(), 'traces', 'qemu72-user-seed-true-fetch-bytes.log.gz')));
+  const lines: Buffer[] = [];
+  for (let at = 0; at < sample.length; ) {
+    const nl = sample.indexOf(10, at);
+    const end = nl < 0 ? sample.length : nl + 1;
+    lines.push(sample.subarray(at, end));
+    at = end;
+  }
+  for (let i = 0; i < opts.records; i++) out.bytesOf(lines[i % lines.length]);
+  return opts.records;
 }
 
 function seq(opts: GenOptions, out: Out): number {

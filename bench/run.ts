@@ -76,6 +76,16 @@ function ensureTrace(root: string, kind: Kind, records: number, seed: number): s
   return file;
 }
 
+/** The trace converted to .tlbt (cached beside it). */
+function ensureBinary(cli: string, trace: string): string {
+  const binary = trace.replace(/\.log$/, '.tlbt');
+  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(trace).mtimeMs) {
+    const r = spawnSync(process.execPath, [cli, 'convert', trace, '-o', binary], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new BenchError(`converting ${trace} to .tlbt failed`);
+  }
+  return binary;
+}
+
 function get(obj: unknown, path: string): unknown {
   let v = obj;
   for (const k of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
@@ -158,7 +168,10 @@ function main(): void {
 
   const engines: Engine[] = [];
   if (existsSync(cli)) {
-    engines.push({ name: 'tlbscope (wasm)', cmd: [process.execPath, cli, 'replay', trace, '--json'] });
+    engines.push({ name: 'tlbscope (wasm)', cmd: [process.execPath, cli, 'replay', trace, '--json', '--threads', '1'] });
+    engines.push({ name: 'tlbscope 2 threads', cmd: [process.execPath, cli, 'replay', trace, '--json', '--threads', '2'] });
+    const binary = ensureBinary(cli, trace);
+    engines.push({ name: 'tlbscope .tlbt', cmd: [process.execPath, cli, 'replay', binary, '--json'] });
   } else {
     process.stderr.write(`bench: ${relative(root, cli)} not found (run \`npm run build\`): skipping tlbscope\n`);
   }
@@ -196,7 +209,9 @@ function main(): void {
     const ss = samples.get(e)!;
     const seconds = median(ss.map((s) => s.seconds));
     const wall = median(ss.map((s) => s.wall));
-    return { name: e.name, cmd: e.cmd, seconds, wall, mrecs: records / seconds / 1e6, mbs: bytes / seconds / 1e6, samples: ss.map(({ seconds, wall }) => ({ seconds, wall })) };
+    const input = e.cmd.find((arg) => arg.endsWith('.tlbt')) ?? trace;
+    const inputBytes = statSync(input).size;
+    return { name: e.name, cmd: e.cmd, seconds, wall, mrecs: records / seconds / 1e6, mbs: inputBytes / seconds / 1e6, samples: ss.map(({ seconds, wall }) => ({ seconds, wall })) };
   });
 
   const table = [
@@ -207,12 +222,20 @@ function main(): void {
   console.log(align(table));
 
   let ratio: { seconds: number; wall: number } | null = null;
-  const wasm = rows.find((r) => r.name.startsWith('tlbscope'));
+  const wasm = rows.find((r) => r.name === 'tlbscope (wasm)');
   const c = rows.find((r) => r.name.startsWith('C '));
   if (wasm && c) {
     ratio = { seconds: c.seconds / wasm.seconds, wall: c.wall / wasm.wall };
-    console.log(`speed ratio tlbscope/C = C seconds / tlbscope seconds = ${ratio.seconds.toFixed(2)} (wall time: ${ratio.wall.toFixed(2)})`);
+    console.log(`speed ratio tlbscope/C = C seconds / tlbscope seconds = ${ratio.seconds.toFixed(2)} (wall time: ${ratio.wall.toFixed(2)}), one thread`);
     console.log('counters: identical');
+  }
+  const twoThreads = rows.find((r) => r.name === 'tlbscope 2 threads');
+  if (twoThreads && c) {
+    console.log(`speed ratio tlbscope 2 threads/C = ${(c.seconds / twoThreads.seconds).toFixed(2)}`);
+  }
+  const binaryRow = rows.find((r) => r.name.endsWith('.tlbt'));
+  if (wasm && binaryRow) {
+    console.log(`binary speed-up = text seconds / .tlbt seconds = ${(wasm.seconds / binaryRow.seconds).toFixed(2)}`);
   }
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -43,6 +43,12 @@ interface ReplayFlags {
   sizeShift?: boolean;
   strict?: boolean;
   json?: boolean;
+  threads: string;
+}
+
+function parseThreads(text: string): 1 | 2 | 'auto' {
+  if (text === 'auto' || text === '1' || text === '2') return text === 'auto' ? 'auto' : (Number(text) as 1 | 2);
+  throw new UserError(`--threads '${text}': expected auto, 1 or 2`);
 }
 
 function machineFrom(flags: ReplayFlags): MachineConfig {
@@ -80,6 +86,7 @@ async function replayCommand(traces: string[], flags: ReplayFlags): Promise<numb
     sizeShift: !!flags.sizeShift,
     strict: !!flags.strict,
     machine,
+    threads: parseThreads(flags.threads),
     onBadLine: bad.onBadLine,
   });
   if (result.stopped) {
@@ -149,6 +156,7 @@ function program(): Command {
     .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
     .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
     .option('--json', 'print one JSON object (docs/json.md) instead of the summary')
+    .option('--threads <n>', 'auto, 1, or 2: decode on a second thread while simulating (auto: inputs of 64 MiB or more, on 2+ cores)', 'auto')
     .addHelpText(
       'after',
       `

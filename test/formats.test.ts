@@ -10,6 +10,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { convertPaths } from '../src/convert.js';
 import { replayPaths, type ReplayRequest } from '../src/replay.js';
+import { replayPipelined } from '../src/engine/pipeline.js';
 import { DEFAULT_MACHINE, TEXT_FORMATS, type Format, type Stats } from '../src/model.js';
 import { referenceReplay } from '../src/reference/replay.js';
 import { readTrace, tracePath, TRACES } from './answers.js';
@@ -208,3 +209,34 @@ describe('sniffing', () => {
 
 // Silence "unused" for TRACES: it asserts the shared traces exist on import.
 void TRACES;
+
+describe('two threads (a decoding worker) give the same results as one', () => {
+  it('on random traces of every format, events cut at any byte between the threads', async () => {
+    for (let seed = 500; seed < 560; seed++) {
+      const format = TEXT_FORMATS[seed % TEXT_FORMATS.length] as Format;
+      const trace = randomTrace(seed, { format });
+      const machine = randomMachine(seed);
+      const paths = [file(trace.text)];
+      const base = { format, sizeShift: trace.sizeShift, machine };
+      const one = await replay(paths, { ...base, threads: 1 });
+      const two = await replayPipelined({ paths, ...base, strict: false, shape: { slots: 3, slotBytes: 1 + (seed % 97) } });
+      expect(two.stats, `seed ${seed}`).toEqual(one.stats);
+      expect(two.bad.map(([, b]) => b.line), `seed ${seed}`).toEqual(one.bad.map(([, b]) => b.line));
+    }
+  });
+
+  it('on real traces joined as one', async () => {
+    const paths = ['valgrind-lackey-true.log.gz', 'qemu72-user-execlog-true.log.gz'].map(tracePath);
+    const one = await replay(paths, { threads: 1 });
+    const two = await replay(paths, { threads: 2 });
+    expect(two.stats).toEqual(one.stats);
+    expect(two.formats).toEqual(['lackey', 'execlog']);
+  });
+
+  it('stops at the first bad line under --strict, and reports a missing file', async () => {
+    const path = file('[MEM] VA=0x1000, size=4, type=READ\nnope\n[MEM] VA=0x2000, size=4, type=READ\n');
+    const two = await replay([path], { threads: 2, strict: true });
+    expect([two.stopped, two.stats.records, two.bad.length]).toEqual([true, 1, 1]);
+    await expect(replay([path, '/no/such/file'], { threads: 2 })).rejects.toThrow(/\/no\/such\/file: cannot open: no such file/);
+  });
+});

@@ -1,0 +1,84 @@
+// A replay on two threads: a worker decodes text into events (convert mode)
+// while this thread simulates them as a .tlbt stream. Both halves are the
+// single-threaded engine's own code paths, so the results are the same.
+
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { CoreSession, type BadLine } from './core.js';
+import { createRing, RingReader, type RingShape } from './ring.js';
+import type { DecodeJob, DecodeOutcome } from './decode-worker.js';
+import type { ByteSource } from '../input/source.js';
+import { UserError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import type { Format, MachineConfig, Stats } from '../model.js';
+
+export interface PipelineRequest {
+  paths: string[];
+  format?: Format;
+  sizeShift: boolean;
+  strict: boolean;
+  machine: MachineConfig;
+  /** Ring geometry (tests use tiny slots to cut events anywhere). */
+  shape?: RingShape;
+}
+
+export interface PipelineResult {
+  traces: string[];
+  formats: Format[];
+  stats: Stats;
+  stopped: boolean;
+  bad: Array<[trace: string, bad: BadLine]>;
+}
+
+const DEFAULT_SHAPE: RingShape = { slots: 8, slotBytes: 1 << 20 };
+/** How long the simulating thread blocks before letting the event loop run. */
+const WAIT_MS = 20;
+
+export async function replayPipelined(req: PipelineRequest): Promise<PipelineResult> {
+  const shape = req.shape ?? DEFAULT_SHAPE;
+  const ring = createRing(shape);
+  const job: DecodeJob = { ring, shape, paths: req.paths, format: req.format, sizeShift: req.sizeShift, strict: req.strict };
+  // The worker runs the compiled driver (tests run against the build too).
+  const worker = new Worker(join(packageRoot(), 'dist', 'src', 'engine', 'decode-worker.js'), { workerData: job });
+  let outcome: DecodeOutcome | null = null;
+  let gone = false;
+  const finished = new Promise<void>((resolve) => {
+    worker.once('message', (m: DecodeOutcome) => {
+      outcome = m;
+      resolve();
+    });
+    worker.once('error', (err) => {
+      outcome = { ok: false, message: err.message, userError: false };
+      resolve();
+    });
+    worker.once('exit', () => {
+      gone = true;
+      resolve();
+    });
+  });
+
+  const reader = new RingReader(ring, shape);
+  const events: ByteSource = {
+    name: req.paths.join(' + '),
+    sizeOnDisk: null,
+    async read(into) {
+      for (;;) {
+        const n = reader.read(into, WAIT_MS);
+        if (n !== null) return n;
+        if (gone || outcome !== null) return 0; // the worker ended without closing the ring
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+    close() {},
+  };
+  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift });
+  await session.feed({ source: events, format: 'tlbt' });
+  await finished;
+  await worker.terminate();
+  const result = outcome as DecodeOutcome | null;
+  if (!result) throw new Error('the decoding thread ended without a result');
+  if (!result.ok) throw result.userError ? new UserError(result.message) : new Error(result.message);
+  session.inherit(result.badLines, result.ignoredLines);
+  session.addReasons(result.reasons);
+  return { traces: result.traces, formats: result.formats, stats: session.stats(), stopped: result.stopped, bad: result.bad };
+}
