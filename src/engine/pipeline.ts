@@ -65,7 +65,9 @@ export async function replayPipelined(req: PipelineRequest): Promise<PipelineRes
       for (;;) {
         const n = reader.read(into, WAIT_MS);
         if (n !== null) return n;
-        if (gone || outcome !== null) return 0; // the worker ended without closing the ring
+        // The worker is done: whatever it wrote is in the ring already (it
+        // closes the ring before it says so), so one more look is the end.
+        if (gone || outcome !== null) return reader.read(into, 0) ?? 0;
         await new Promise((resolve) => setImmediate(resolve));
       }
     },

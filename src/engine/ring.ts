@@ -7,6 +7,11 @@ const WRITTEN = 0; // slots written so far
 const READ = 1; // slots read so far
 const STATE = 2; // RUNNING, DONE or FAILED
 const HEADER_INTS = 4;
+/**
+ * Waits are bounded: a lost wakeup (seen here as a writer asleep on a ring
+ * the reader had emptied) then costs one period, not a hang.
+ */
+const WAIT_LIMIT_MS = 5;
 
 export const RUNNING = 0;
 export const DONE = 1;
@@ -44,14 +49,18 @@ export class RingWriter extends Ring {
     let done = 0;
     while (done < bytes.length) {
       const written = Atomics.load(this.header, WRITTEN);
-      while (written - Atomics.load(this.header, READ) >= this.shape.slots) {
-        Atomics.wait(this.header, READ, Atomics.load(this.header, READ));
-      }
+      this.waitForRoom(written);
       const n = Math.min(bytes.length - done, this.shape.slotBytes - this.pending);
       this.slot(written).set(bytes.subarray(done, done + n), this.pending);
       this.pending += n;
       done += n;
       if (this.pending === this.shape.slotBytes) this.handOver();
+    }
+  }
+
+  private waitForRoom(written: number): void {
+    for (let read = Atomics.load(this.header, READ); written - read >= this.shape.slots; read = Atomics.load(this.header, READ)) {
+      Atomics.wait(this.header, READ, read, WAIT_LIMIT_MS);
     }
   }
 
@@ -66,10 +75,7 @@ export class RingWriter extends Ring {
   /** Hands over the last, partial slot and marks the end (or a failure). */
   close(state: typeof DONE | typeof FAILED): void {
     if (this.pending > 0 && state === DONE) {
-      const written = Atomics.load(this.header, WRITTEN);
-      while (written - Atomics.load(this.header, READ) >= this.shape.slots) {
-        Atomics.wait(this.header, READ, Atomics.load(this.header, READ));
-      }
+      this.waitForRoom(Atomics.load(this.header, WRITTEN));
       this.handOver();
     }
     Atomics.store(this.header, STATE, state);
@@ -81,10 +87,22 @@ export class RingReader extends Ring {
   private offset = 0; // bytes of the current slot already read
 
   /**
-   * Fills `into` from the next slot: the byte count, 0 at the end, or null
-   * when nothing came within `timeoutMs` (so the caller can look around).
+   * Fills `into` from the written slots, waiting up to `timeoutMs` for the
+   * first: the byte count, 0 at the end, or null when nothing came in time
+   * (so the caller can look around).
    */
   read(into: Uint8Array, timeoutMs: number): number | null {
+    const first = this.readSlot(into, timeoutMs);
+    if (!first) return first;
+    let filled = first;
+    // Take whatever else is ready without waiting.
+    while (filled < into.length && Atomics.load(this.header, WRITTEN) !== Atomics.load(this.header, READ)) {
+      filled += this.readSlot(into.subarray(filled), 0)!;
+    }
+    return filled;
+  }
+
+  private readSlot(into: Uint8Array, timeoutMs: number): number | null {
     const read = Atomics.load(this.header, READ);
     if (Atomics.load(this.header, WRITTEN) === read) {
       if (Atomics.load(this.header, STATE) !== RUNNING && Atomics.load(this.header, WRITTEN) === read) return 0;
