@@ -1,15 +1,15 @@
 // From paths to Stats: open each input, tell its format, and run it through
 // one core session, so several inputs replay as one trace.
 
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { openSource, peek, type ByteSource } from './input/source.js';
 import { sniffFormat } from './input/sniff.js';
 import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } from './input/tlbt.js';
 import { CoreSession, type BadLine } from './engine/core.js';
+import { replayPipelined } from './engine/pipeline.js';
 import { UserError } from './errors.js';
 import { FORMATS, type Format, type MachineConfig, type Stats } from './model.js';
-import { replayPipelined } from './engine/pipeline.js';
-import { availableParallelism } from 'node:os';
-import { statSync } from 'node:fs';
 
 export interface ReplayRequest {
   paths: string[];
