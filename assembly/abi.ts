@@ -20,6 +20,8 @@ export const MODE_CONVERT = 1;
 // Replacement policies.
 export const POLICY_LRU = 0;
 export const POLICY_FIFO = 1;
+export const POLICY_RANDOM = 2;
+export const POLICY_PLRU = 3;
 
 /** Bytes of one event (records.ts has the layout). */
 export const EVENT_BYTES = 24;

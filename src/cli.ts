@@ -3,7 +3,7 @@
 // Results go to stdout; bad-line reports and errors to stderr.
 
 import { Command, CommanderError, Option } from 'commander';
-import { parseFormat, parseGeometry, parseOptionalGeometry, parsePolicy } from './config.js';
+import { checkMachine, parseFormat, parseGeometry, parseOptionalGeometry, parsePolicy, parseSeed } from './config.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 import type { BadLine } from './engine/core.js';
 import { DEFAULT_MACHINE, FORMATS, type MachineConfig } from './model.js';
@@ -39,6 +39,10 @@ interface ReplayFlags {
   l1i: string;
   l2: string;
   policy: string;
+  l1dPolicy?: string;
+  l1iPolicy?: string;
+  l2Policy?: string;
+  seed?: string;
   pcid?: boolean;
   sizeShift?: boolean;
   strict?: boolean;
@@ -52,13 +56,21 @@ function parseThreads(text: string): 1 | 2 | 'auto' {
 }
 
 function machineFrom(flags: ReplayFlags): MachineConfig {
-  return {
+  const levelPolicies: MachineConfig['levelPolicies'] = {};
+  if (flags.l1dPolicy) levelPolicies.l1d = parsePolicy('--l1d-policy', flags.l1dPolicy);
+  if (flags.l1iPolicy) levelPolicies.l1i = parsePolicy('--l1i-policy', flags.l1iPolicy);
+  if (flags.l2Policy) levelPolicies.l2 = parsePolicy('--l2-policy', flags.l2Policy);
+  const machine: MachineConfig = {
     l1d: parseGeometry('--l1d', flags.l1d),
     l1i: parseGeometry('--l1i', flags.l1i),
     l2: parseOptionalGeometry('--l2', flags.l2),
-    policy: parsePolicy(flags.policy),
+    policy: parsePolicy('--policy', flags.policy),
+    levelPolicies,
+    seed: flags.seed === undefined ? 1 : parseSeed(flags.seed),
     pcid: !!flags.pcid,
   };
+  checkMachine(machine);
+  return machine;
 }
 
 /** Shows the first bad lines on stderr; the rest are only counted. */
@@ -151,7 +163,11 @@ function program(): Command {
     .option('--l1d <entries:ways>', 'L1 data TLB geometry', g(DEFAULT_MACHINE.l1d))
     .option('--l1i <entries:ways>', 'L1 instruction TLB geometry', g(DEFAULT_MACHINE.l1i))
     .option('--l2 <entries:ways|none>', 'unified L2 TLB geometry, or none', g(DEFAULT_MACHINE.l2))
-    .option('--policy <policy>', 'replacement policy of every TLB: lru or fifo', DEFAULT_MACHINE.policy)
+    .option('--policy <policy>', 'replacement policy of every TLB: lru, fifo, random or plru (tree pseudo-LRU)', DEFAULT_MACHINE.policy)
+    .option('--l1d-policy <policy>', 'the L1 dTLB\'s policy, overriding --policy')
+    .option('--l1i-policy <policy>', 'the L1 iTLB\'s policy, overriding --policy')
+    .option('--l2-policy <policy>', 'the L2 TLB\'s policy, overriding --policy')
+    .option('--seed <n>', 'seed of the random policy\'s generator', '1')
     .option('--pcid', 'keep TLB entries across context switches (tagged by address space)')
     .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
     .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
@@ -163,6 +179,7 @@ function program(): Command {
 Examples:
   tlbscope replay traces/qemu72-user-execlog-true.log.gz
   tlbscope replay trace.log.gz --l1d 16:4 --l2 none --policy fifo
+  tlbscope replay trace.log.gz --policy plru --l2-policy random --seed 7
   tlbscope replay ls.log.gz --size-shift --json > ls.json
   tlbscope replay part1.log.gz part2.log.gz        # one trace in two files
   tlbscope convert big.log.gz -o big.tlbt && tlbscope replay big.tlbt

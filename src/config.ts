@@ -1,7 +1,7 @@
 // Parsing and validating the machine options the user types.
 
 import { UserError } from './errors.js';
-import { FORMATS, POLICIES, type Format, type Geometry, type Policy } from './model.js';
+import { FORMATS, POLICIES, policyOf, type Format, type Geometry, type MachineConfig, type Policy } from './model.js';
 
 /** Largest TLB accepted: far beyond real hardware, small enough for memory. */
 const MAX_ENTRIES = 1 << 20;
@@ -23,12 +23,32 @@ export function parseOptionalGeometry(option: string, text: string): Geometry | 
   return text.trim().toLowerCase() === 'none' ? null : parseGeometry(option, text);
 }
 
-export function parsePolicy(text: string): Policy {
+export function parsePolicy(option: string, text: string): Policy {
   const p = text.toLowerCase();
   if (!(POLICIES as readonly string[]).includes(p)) {
-    throw new UserError(`--policy '${text}': expected one of ${POLICIES.join(', ')}`);
+    throw new UserError(`${option} '${text}': expected one of ${POLICIES.join(', ')}`);
   }
   return p as Policy;
+}
+
+export function parseSeed(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) {
+    throw new UserError(`--seed '${text}': expected a whole number from 0 to 2^53 - 1`);
+  }
+  return n;
+}
+
+/** Tree-PLRU needs a binary tree over the ways of a set. */
+export function checkMachine(machine: MachineConfig): void {
+  for (const level of ['l1d', 'l1i', 'l2'] as const) {
+    const geometry = machine[level];
+    if (!geometry || policyOf(machine, level) !== 'plru') continue;
+    const ways = geometry.ways;
+    if ((ways & (ways - 1)) !== 0) {
+      throw new UserError(`--${level} ${geometry.entries}:${ways}: plru needs a power-of-two number of ways`);
+    }
+  }
 }
 
 export function parseFormat(text: string): Format {

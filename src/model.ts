@@ -6,8 +6,15 @@ export const TEXT_FORMATS = ['mem', 'lackey', 'execlog', 'memcsv', 'din', 'pin']
 export const FORMATS = [...TEXT_FORMATS, 'tlbt'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export const POLICIES = ['lru', 'fifo'] as const;
+export const POLICIES = ['lru', 'fifo', 'random', 'plru'] as const;
 export type Policy = (typeof POLICIES)[number];
+
+export type TlbLevel = 'l1d' | 'l1i' | 'l2';
+
+/** The policy a level uses. */
+export function policyOf(machine: MachineConfig, level: TlbLevel): Policy {
+  return machine.levelPolicies?.[level] ?? machine.policy;
+}
 
 export interface Geometry {
   entries: number;
@@ -19,7 +26,12 @@ export interface MachineConfig {
   l1i: Geometry;
   /** null: no L2; an L1 miss walks the page table. */
   l2: Geometry | null;
+  /** Replacement policy of every TLB level... */
   policy: Policy;
+  /** ...but these levels' (docs/metrics.md, Replacement). */
+  levelPolicies?: Partial<Record<TlbLevel, Policy>>;
+  /** Seeds the `random` policy's generator (default 1). */
+  seed?: number;
   /** Keep TLB entries (tagged by address space) across context switches. */
   pcid: boolean;
 }

@@ -6,7 +6,7 @@
 // are malformed beyond doubt (no line depends on an unspecified corner of the
 // grammar), so both engines must classify every line the same way.
 
-import { TEXT_FORMATS, type Format, type Geometry, type MachineConfig, type Policy } from '../src/model.js';
+import { POLICIES, TEXT_FORMATS, type Format, type Geometry, type MachineConfig, type Policy, type TlbLevel } from '../src/model.js';
 
 /** mulberry32: tiny, fast, and good enough to pick test cases. */
 export class Rng {
@@ -595,28 +595,46 @@ const GEOMETRIES: readonly Geometry[] = [
   { entries: 4, ways: 1 },
   { entries: 8, ways: 1 },
   { entries: 4, ways: 4 },
+  { entries: 8, ways: 8 },
   { entries: 16, ways: 16 },
   { entries: 32, ways: 32 },
   { entries: 6, ways: 2 },
+  { entries: 32, ways: 2 },
   { entries: 12, ways: 4 },
   { entries: 24, ways: 3 },
   { entries: 20, ways: 5 },
   { entries: 16, ways: 4 },
   { entries: 64, ways: 4 },
+  { entries: 64, ways: 8 },
   { entries: 128, ways: 8 },
   { entries: 48, ways: 12 },
   { entries: 96, ways: 6 },
   { entries: 1536, ways: 12 },
 ];
 
+/** plru needs a power-of-two number of ways. */
+const PLRU_GEOMETRIES = GEOMETRIES.filter((g) => (g.ways & (g.ways - 1)) === 0);
+
 export function randomMachine(seed: number): MachineConfig {
   const rng = new Rng(seed ^ 0x5bd1e995);
-  const policy: Policy = rng.pick(['lru', 'fifo'] as const);
-  return {
-    l1d: rng.pick(GEOMETRIES),
-    l1i: rng.pick(GEOMETRIES),
-    l2: rng.chance(0.3) ? null : rng.pick(GEOMETRIES),
+  // Some machines keep to the policies QEMU's cache plugin has.
+  const policies: readonly Policy[] = rng.chance(0.3) ? ['lru', 'fifo'] : POLICIES;
+  const policy = rng.pick(policies);
+  const levelPolicies: Partial<Record<TlbLevel, Policy>> = {};
+  for (const level of ['l1d', 'l1i', 'l2'] as const) {
+    if (rng.chance(0.3)) levelPolicies[level] = rng.pick(policies);
+  }
+  const geometry = (level: TlbLevel) => rng.pick((levelPolicies[level] ?? policy) === 'plru' ? PLRU_GEOMETRIES : GEOMETRIES);
+  const machine: MachineConfig = {
+    l1d: geometry('l1d'),
+    l1i: geometry('l1i'),
+    // With no L2, an l2 override (if any) is left in: it must change nothing.
+    l2: rng.chance(0.3) ? null : geometry('l2'),
     policy,
     pcid: rng.chance(0.5),
   };
+  if (Object.keys(levelPolicies).length > 0) machine.levelPolicies = levelPolicies;
+  // An unsigned 32-bit seed, or none (the default, 1).
+  if (rng.chance(0.7)) machine.seed = rng.chance(0.1) ? rng.pick([0, 0xffffffff]) : rng.int(0, 0xffffffff);
+  return machine;
 }

@@ -4,9 +4,10 @@
 // docs/metrics.md, and invariants over generated traces.
 
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MACHINE, TEXT_FORMATS, type DecodeOptions, type MachineConfig, type Stats } from '../src/model.js';
+import { DEFAULT_MACHINE, POLICIES, TEXT_FORMATS, type DecodeOptions, type MachineConfig, type Stats } from '../src/model.js';
 import { decodeLine, decodeTrace } from '../src/reference/decode.js';
 import { referenceReplay } from '../src/reference/replay.js';
+import { Tlb } from '../src/reference/tlb.js';
 import { randomMachine, randomTrace } from './gen.js';
 import { cachePluginAnswers, cachePluginView, readTrace, readmeTable, tableView, TABLE_FILES } from './answers.js';
 
@@ -229,6 +230,185 @@ describe('replacement', () => {
 
   it('rejects a geometry whose entries are not a multiple of ways', () => {
     expect(() => run([page(1)], { l1d: { entries: 6, ways: 4 } })).toThrow();
+  });
+});
+
+/**
+ * splitmix64 as docs/metrics.md gives it, written apart from the model
+ * (BigInt.asUintN for the unsigned 64-bit wrap): the draws from `state`.
+ */
+function* splitmix64(state: bigint): Generator<bigint, never> {
+  for (;;) {
+    state = BigInt.asUintN(64, state + 0x9e3779b97f4a7c15n);
+    let z = state;
+    z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+    z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+    yield z ^ (z >> 31n);
+  }
+}
+
+/** The first `n` victims in a full `ways`-way set, from generator state `state`. */
+const victims = (state: bigint, ways: number, n: number): number[] => {
+  const draws = splitmix64(state);
+  return Array.from({ length: n }, () => Number(draws.next().value % BigInt(ways)));
+};
+
+describe('replacement: plru', () => {
+  const four = { entries: 4, ways: 4 };
+
+  it('picks a different victim than LRU (and FIFO) in one 4-way set', () => {
+    // One set: pages 0..3 fill ways 0..3. Tree bits b0 (root: ways 0-1 vs
+    // 2-3), b1 (way 0 vs 1), b2 (way 2 vs 3); 0 points left, 1 right.
+    //   fill 0: b0=1 b1=1   fill 1: b0=1 b1=0   fill 2: b0=0 b2=1   fill 3: b0=0 b2=0
+    //   -> b0 b1 b2 = 0 0 0                       (4 misses)
+    //   hit 2: b0=0 b2=1 -> 0 0 1;   hit 0: b0=1 b1=1 -> 1 1 1
+    //   page 4 misses: b0=1 right, b2=1 right: way 3, page 3 out (LRU would
+    //     evict page 1, FIFO page 0); touch way 3: b0=0 b2=0 -> 0 1 0
+    //   page 1 hits: b0=1 b1=0 -> 1 0 0
+    //   page 3 misses: b0=1 right, b2=0 left: way 2, page 2 out
+    // plru: misses 0 1 2 3 4 3 = 6.
+    // lru: 4 evicts 1; 1 misses, evicts 3; 3 misses: 7. fifo: 4 evicts 0; 1 and 3 hit: 5.
+    const seq = [0, 1, 2, 3, 2, 0, 4, 1, 3].map(page);
+    expect(run(seq, { l1d: four, policy: 'plru' }).tlb.l1d).toEqual({ lookups: 9, hits: 3, misses: 6 });
+    expect(run(seq, { l1d: four, policy: 'lru' }).tlb.l1d.misses).toBe(7);
+    expect(run(seq, { l1d: four, policy: 'fifo' }).tlb.l1d.misses).toBe(5);
+  });
+
+  it('fills the lowest invalid way first; invalidation leaves the bits alone', () => {
+    // 0..3 fill ways 0..3: bits 0 0 0. [INVLPG] of page 1 frees way 1 and
+    // keeps the bits (which point at way 0). Page 5 fills way 1 (the invalid
+    // way, not the tree's way 0): b0=1 b1=0 -> 1 0 0. Page 6 replaces
+    // b0=1 right, b2=0 left: way 2 (page 2). Then 0 and 3 hit, 2 misses.
+    const seq = [page(0), page(1), page(2), page(3), '[INVLPG] VA=0x1000', page(5), page(6), page(0), page(3), page(2)];
+    expect(run(seq, { l1d: four, policy: 'plru' }).tlb.l1d).toEqual({ lookups: 9, hits: 2, misses: 7 });
+  });
+
+  it('walks an 8-way tree of 7 bits', () => {
+    // Bits b0..b6, node i's children 2i+1 and 2i+2; leaves b3: ways 0 1,
+    // b4: 2 3, b5: 4 5, b6: 6 7. Filling ways 0..7 in order leaves all 0.
+    //   hit 0: b0=1 b1=1 b3=1. Victim: b0=1 right, b2=0 left, b5=0 left: way 4.
+    //   fill 8 into way 4: b0=0 b2=1 b5=1. Victim: b0=0 left, b1=1 right, b4=0 left: way 2.
+    //   fill 9 into way 2: b0=1 b1=0 b4=1. Victim: b0=1 right, b2=1 right, b6=0 left: way 6.
+    //   fill 10 into way 6. (LRU would have evicted pages 1, 2, 3.)
+    const tlb = new Tlb({ entries: 8, ways: 8 }, 'plru');
+    for (let vpn = 0n; vpn < 8n; vpn++) tlb.fill(0, vpn, Number(vpn));
+    expect(tlb.lookup(0, 0n)).toBe(0);
+    for (const vpn of [8n, 9n, 10n]) tlb.fill(0, vpn, Number(vpn));
+    const resident = [0, 1, 3, 5, 7, 8, 9, 10];
+    for (let vpn = 0; vpn <= 10; vpn++) expect(tlb.lookup(0, BigInt(vpn)) !== null, `page ${vpn}`).toBe(resident.includes(vpn));
+  });
+
+  it('rejects a number of ways that is not a power of two', () => {
+    expect(() => run([page(1)], { l1d: { entries: 12, ways: 3 }, policy: 'plru' })).toThrow(/power-of-two/);
+    expect(() => run([page(1)], { l2: { entries: 1536, ways: 12 }, levelPolicies: { l2: 'plru' } })).toThrow(/power-of-two/);
+    // Only the plru levels need it; one way is 2^0.
+    expect(() => run([page(1)], { l1d: { entries: 4, ways: 1 }, l2: { entries: 1536, ways: 12 }, policy: 'plru', levelPolicies: { l2: 'lru' } })).not.toThrow();
+  });
+});
+
+describe('replacement: random', () => {
+  it('the test\'s splitmix64 gives the published first outputs for state 0', () => {
+    const draws = splitmix64(0n);
+    expect([draws.next().value, draws.next().value, draws.next().value]).toEqual([0xe220a8397b1dcdafn, 0x6e789e6aa1b965f4n, 0x06c45d188009454fn]);
+  });
+
+  it('replaces the drawn way of a full set; hits and fills of invalid ways draw nothing', () => {
+    // Seed 1: l1d starts from state 2.
+    const expected = victims(2n, 4, 8);
+    expect(expected.slice(0, 4)).toEqual([2, 2, 3, 0]);
+    const tlb = new Tlb({ entries: 4, ways: 4 }, 'random', 2n);
+    /** What each way holds, by the spec. */
+    const ways: Array<number | null> = [null, null, null, null];
+    let next = 0;
+    let vpn = 0;
+    const fill = () => {
+      const free = ways.indexOf(null);
+      ways[free >= 0 ? free : expected[next++]] = vpn;
+      tlb.fill(0, BigInt(vpn), vpn);
+      vpn++;
+    };
+    /** Every page so far: present exactly when the spec says (hits draw nothing). */
+    const check = () => {
+      for (let v = 0; v < vpn; v++) expect(tlb.lookup(0, BigInt(v)) !== null, `page ${v} after ${vpn} fills`).toBe(ways.includes(v));
+    };
+    for (let i = 0; i < 4; i++) fill(); // ways 0..3, no draw
+    check();
+    for (let i = 0; i < 3; i++) {
+      fill(); // draws
+      check();
+    }
+    expect(next).toBe(3);
+    // Free ways 3 and 1: refilled lowest first, without drawing.
+    for (const w of [3, 1]) {
+      tlb.invalidate(0, BigInt(ways[w]!));
+      ways[w] = null;
+    }
+    fill();
+    fill();
+    expect([ways[1], ways[3]]).toEqual([7, 8]); // pages 7 and 8
+    check();
+    fill(); // the 4th draw
+    check();
+    tlb.flush();
+    ways.fill(null);
+    for (let i = 0; i < 4; i++) fill(); // no draw
+    fill(); // the 5th draw
+    check();
+    expect(next).toBe(5);
+  });
+
+  it('draws per level from seed + 1 (l1d), + 2 (l1i), + 3 (l2); seed 1 by default', () => {
+    // Pages 0..3 fill the 4-way set; page 4 replaces the first victim's way;
+    // page x then misses again exactly when x was that victim.
+    const four = { entries: 4, ways: 4 };
+    const misses = (machine: Partial<MachineConfig>, type: string, x: number) => {
+      const s = run([0, 1, 2, 3, 4, x].map((vpn) => mem(vpn * 4096, type)), { l1d: four, l1i: four, ...machine });
+      return type === 'FETCH' ? s.tlb.l1i.misses : machine.l2 ? s.tlb.l2!.misses : s.tlb.l1d.misses;
+    };
+    const l2 = { l1d: { entries: 1, ways: 1 }, l2: four };
+    for (const seed of [4, undefined]) {
+      const s = BigInt(seed ?? 1);
+      const [d, i, l] = [1n, 2n, 3n].map((offset) => victims(s + offset, 4, 1)[0]);
+      if (seed === 4) expect(new Set([d, i, l]).size).toBe(3); // so a mixed-up level shows
+      for (let x = 0; x < 4; x++) {
+        expect(misses({ policy: 'random', seed }, 'READ', x), `l1d seed ${seed} page ${x}`).toBe(x === d ? 6 : 5);
+        expect(misses({ policy: 'random', seed }, 'FETCH', x), `l1i seed ${seed} page ${x}`).toBe(x === i ? 6 : 5);
+        expect(misses({ ...l2, policy: 'random', seed }, 'READ', x), `l2 seed ${seed} page ${x}`).toBe(x === l ? 6 : 5);
+      }
+    }
+  });
+});
+
+describe('replacement: per-level policies', () => {
+  const abaca = [1, 2, 1, 3, 1];
+  const two = { entries: 2, ways: 2 };
+  const reads = abaca.map(page);
+  const fetches = abaca.map((vpn) => mem(vpn * 4096, 'FETCH'));
+
+  it('override only the level they name', () => {
+    // abaca on 2 ways: lru 3 misses, fifo 4.
+    const both = [...reads, ...fetches];
+    const l1 = { l1d: two, l1i: two };
+    let s = run(both, { ...l1, policy: 'fifo', levelPolicies: { l1d: 'lru' } });
+    expect([s.tlb.l1d.misses, s.tlb.l1i.misses]).toEqual([3, 4]);
+    s = run(both, { ...l1, policy: 'fifo', levelPolicies: { l1i: 'lru' } });
+    expect([s.tlb.l1d.misses, s.tlb.l1i.misses]).toEqual([4, 3]);
+    s = run(both, { ...l1, policy: 'lru', levelPolicies: { l1d: 'fifo', l1i: 'lru' } });
+    expect([s.tlb.l1d.misses, s.tlb.l1i.misses]).toEqual([4, 3]);
+    // A one-way L1 misses every time, so the L2 sees all of abaca.
+    const withL2 = { l1d: { entries: 1, ways: 1 }, l2: two };
+    s = run(reads, { ...withL2, policy: 'fifo', levelPolicies: { l2: 'lru' } });
+    expect([s.tlb.l1d.misses, s.tlb.l2!.misses]).toEqual([5, 3]);
+    s = run(reads, { ...withL2, policy: 'lru', levelPolicies: { l1d: 'fifo' } });
+    expect([s.tlb.l1d.misses, s.tlb.l2!.misses]).toEqual([5, 3]);
+    s = run(reads, { ...withL2, policy: 'lru', levelPolicies: { l2: 'fifo' } });
+    expect([s.tlb.l1d.misses, s.tlb.l2!.misses]).toEqual([5, 4]);
+  });
+
+  it('an l2 override without an L2 changes nothing', () => {
+    const s = run(reads, { l1d: two, policy: 'lru', l2: null, levelPolicies: { l2: 'fifo' } });
+    expect(s.tlb.l1d.misses).toBe(3);
+    expect(s.tlb.l2).toBeUndefined();
   });
 });
 
@@ -718,6 +898,30 @@ describe('generated traces', () => {
     }
     expect(formats.size).toBe(TEXT_FORMATS.length);
     for (const [name, count] of Object.entries(seen)) expect(count, name).toBeGreaterThan(0);
+  });
+
+  it('machines cover every policy, overrides and seeds; plru only on power-of-two ways', () => {
+    const policies = new Set<string>();
+    let overrides = 0;
+    let seeds = 0;
+    let classic = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const m = randomMachine(seed);
+      const levels = [['l1d', m.l1d], ['l1i', m.l1i], ['l2', m.l2]] as const;
+      const used = levels.map(([level]) => m.levelPolicies?.[level] ?? m.policy);
+      for (const [i, [level, g]] of levels.entries()) {
+        policies.add(used[i]);
+        if (g && used[i] === 'plru') expect(g.ways & (g.ways - 1), `seed ${seed} ${level}`).toBe(0);
+      }
+      if (m.levelPolicies) overrides++;
+      if (m.seed !== undefined) {
+        seeds++;
+        expect(Number.isInteger(m.seed) && m.seed >= 0 && m.seed <= 0xffffffff).toBe(true);
+      }
+      if (used.every((p) => p === 'lru' || p === 'fifo')) classic++;
+    }
+    expect([...policies].sort()).toEqual([...POLICIES].sort());
+    for (const [name, count] of Object.entries({ overrides, seeds, classic })) expect(count, name).toBeGreaterThan(30);
   });
 
   it('make no bad lines when asked for a clean trace', () => {

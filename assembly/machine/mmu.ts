@@ -43,13 +43,14 @@ let anyAccess = false;
 let startName: u64 = 0;      // the CR3 that named the starting space, if any
 let startNamed = false;
 
+/** `seed` starts each level's random generator at seed + 1, + 2, + 3. */
 export function configureMachine(
-  l1dEntries: u32, l1dWays: u32, l1iEntries: u32, l1iWays: u32,
-  l2Entries: u32, l2Ways: u32, policy: u32, withPcid: bool,
+  l1dEntries: u32, l1dWays: u32, l1dPolicy: u32, l1iEntries: u32, l1iWays: u32, l1iPolicy: u32,
+  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, withPcid: bool,
 ): void {
-  l1d = new Tlb(l1dEntries, l1dWays, policy, true);
-  l1i = new Tlb(l1iEntries, l1iWays, policy, true);
-  l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, policy, false);
+  l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1);
+  l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2);
+  l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, l2Policy, false, seed + 3);
   pcid = withPcid;
 }
 

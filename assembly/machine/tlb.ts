@@ -1,8 +1,9 @@
-// One set-associative TLB, struct-of-arrays. Replacement uses one stamp per
-// entry from a per-TLB clock: LRU stamps on fill and on hit, FIFO only on
-// fill, so the victim is always the way with the smallest stamp. Invalid ways
-// have stamp 0 and are therefore filled first, as real TLBs and QEMU's cache
-// plugin do.
+// One set-associative TLB, struct-of-arrays. Every entry has a stamp from a
+// per-TLB clock, set on fill (and, for LRU, on hit), 0 when invalid: the way
+// with the smallest stamp is the LRU or FIFO victim, and the first invalid
+// way whatever the policy, as real TLBs and QEMU's cache plugin fill invalid
+// ways first. Random and tree-PLRU choose among full sets their own way
+// (docs/metrics.md, Replacement).
 //
 // An L1 TLB also counts the translations each entry resolves and hands the
 // count to the per-PFN observer when the entry leaves (eviction, invalidation,
@@ -21,7 +22,7 @@
 // branch. A set with an odd number of ways is padded with one way that never
 // holds a tag and is never a victim.
 
-import { POLICY_FIFO } from "../abi";
+import { POLICY_LRU, POLICY_FIFO, POLICY_RANDOM, POLICY_PLRU } from "../abi";
 import { addTranslations } from "../observers/pfn";
 
 /** Tag of an invalid way; valid tags never have the top bit set. */
@@ -33,7 +34,10 @@ export class Tlb {
   stride: usize;  // ways rounded up to even: slots per set
   setMask: u64;   // sets - 1 when sets is a power of two
   pow2: bool;
-  fifo: bool;
+  policy: u32;
+  lruStamps: bool;  // hits refresh stamps (LRU only)
+  plru: usize = 0;  // u8[sets * (ways - 1)]: each set's tree bits
+  random: u64;      // splitmix64 state
   tags: usize;    // u64[sets * stride]
   stamps: usize;  // u64[sets * stride]
   pfns: usize;    // u64[sets * stride]
@@ -47,13 +51,20 @@ export class Tlb {
   lastTag: u64 = NO_TAG;
   lastSlot: usize = 0;   // byte offset of the last hit's or fill's entry
 
-  constructor(entries: u32, ways: u32, policy: u32, counting: bool) {
+  constructor(entries: u32, ways: u32, policy: u32, counting: bool, randomState: u64) {
     this.sets = <u64>(entries / ways);
     this.ways = <usize>ways;
     this.stride = (<usize>ways + 1) & ~1;
     this.pow2 = (this.sets & (this.sets - 1)) == 0;
     this.setMask = this.sets - 1;
-    this.fifo = policy == POLICY_FIFO;
+    this.policy = policy;
+    this.lruStamps = policy == POLICY_LRU;
+    this.random = randomState;
+    if (policy == <u32>POLICY_PLRU && ways > 1) {
+      let bytes = <usize>this.sets * (<usize>ways - 1);
+      this.plru = heap.alloc(bytes);
+      memory.fill(this.plru, 0, bytes);
+    }
     let bytes = <usize>this.sets * this.stride * 8;
     this.tags = heap.alloc(bytes);
     this.stamps = heap.alloc(bytes);
@@ -88,14 +99,20 @@ export class Tlb {
     let way = stride <= 16 ? matchSmall(t, tag, stride) : matchLarge(t, tag, stride);
     if (way >= 0) {
       let slot = (base + <usize>way) << 3;
-      if (!this.fifo) store<u64>(this.stamps + slot, ++this.clock);
+      if (this.lruStamps) store<u64>(this.stamps + slot, ++this.clock);
+      else if (this.plru != 0) this.touch(base, <usize>way);
       if (this.counting) store<u64>(this.counts + slot, load<u64>(this.counts + slot) + 1);
       this.lastTag = tag;
       this.lastSlot = slot;
       return load<i64>(this.pfns + slot);
     }
     this.misses++;
-    this.victim = base + oldestWay(this.stamps + (base << 3), this.ways);
+    let victim = oldestWay(this.stamps + (base << 3), this.ways);
+    // A full set (no stamp 0) under random or PLRU: the policy's own choice.
+    if (this.policy > <u32>POLICY_FIFO && load<u64>(this.stamps + ((base + victim) << 3)) != 0) {
+      victim = this.policy == <u32>POLICY_RANDOM ? this.draw() : this.plruVictim(base);
+    }
+    this.victim = base + victim;
     return -1;
   }
 
@@ -112,6 +129,10 @@ export class Tlb {
     store<u64>(this.pfns + slot, pfn);
     this.lastTag = tag;
     this.lastSlot = slot;
+    if (this.plru != 0) {
+      let way = this.victim % this.stride;
+      this.touch(this.victim - way, way);
+    }
   }
 
   /** Invalidates the entry with this tag, if present. */
@@ -126,6 +147,50 @@ export class Tlb {
         store<u64>(this.stamps + slot, 0);
       }
     }
+  }
+
+  /** splitmix64: the next random way of a full set. */
+  private draw(): usize {
+    let z = (this.random += 0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    z ^= z >> 31;
+    return <usize>(z % <u64>this.ways);
+  }
+
+  /** Points every tree bit on way's path away from it; `base` is its set's first slot. */
+  private touch(base: usize, way: usize): void {
+    let bits = this.plru + (base / this.stride) * (this.ways - 1);
+    let node: usize = 0;
+    let low: usize = 0;
+    for (let size = this.ways; size > 1; size >>= 1) {
+      let half = size >> 1;
+      if (way < low + half) {
+        store<u8>(bits + node, 1);
+        node = 2 * node + 1;
+      } else {
+        store<u8>(bits + node, 0);
+        node = 2 * node + 2;
+        low += half;
+      }
+    }
+  }
+
+  /** The way the set's tree bits lead to from the root (0: left, 1: right). */
+  private plruVictim(base: usize): usize {
+    let bits = this.plru + (base / this.stride) * (this.ways - 1);
+    let node: usize = 0;
+    let low: usize = 0;
+    for (let size = this.ways; size > 1; size >>= 1) {
+      let half = size >> 1;
+      if (load<u8>(bits + node) == 0) {
+        node = 2 * node + 1;
+      } else {
+        node = 2 * node + 2;
+        low += half;
+      }
+    }
+    return low;
   }
 
   // @ts-ignore: decorator

@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import * as abi from '../../assembly/abi.js';
 import { packageRoot } from '../paths.js';
 import type { ByteSource } from '../input/source.js';
-import type { DecodeOptions, Format, MachineConfig, Stats, LevelStats } from '../model.js';
+import { policyOf, type DecodeOptions, type Format, type MachineConfig, type Policy, type Stats, type LevelStats } from '../model.js';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
   init(
     mode: number, sizeShift: number, strict: number, window: number,
-    l1dEntries: number, l1dWays: number, l1iEntries: number, l1iWays: number,
-    l2Entries: number, l2Ways: number, policy: number, pcid: number,
+    l1dEntries: number, l1dWays: number, l1dPolicy: number, l1iEntries: number, l1iWays: number, l1iPolicy: number,
+    l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, pcid: number,
   ): void;
   setFormat(format: number): void;
   inputWindow(): number;
@@ -91,7 +91,12 @@ const FORMAT_IDS: Record<Format, number> = {
   pin: abi.FORMAT_PIN,
   tlbt: abi.FORMAT_TLBT,
 };
-const POLICY_IDS = { lru: abi.POLICY_LRU, fifo: abi.POLICY_FIFO };
+const POLICY_IDS: Record<Policy, number> = {
+  lru: abi.POLICY_LRU,
+  fifo: abi.POLICY_FIFO,
+  random: abi.POLICY_RANDOM,
+  plru: abi.POLICY_PLRU,
+};
 
 let compiled: WebAssembly.Module | null = null;
 
@@ -120,10 +125,11 @@ export class CoreSession {
     this.core = instance.exports as unknown as CoreExports;
     const { machine } = opts;
     this.windowBytes = opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
+    const policy = (level: 'l1d' | 'l1i' | 'l2') => POLICY_IDS[policyOf(machine, level)];
     this.core.init(
       opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
-      machine.l1d.entries, machine.l1d.ways, machine.l1i.entries, machine.l1i.ways,
-      machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, POLICY_IDS[machine.policy], +machine.pcid,
+      machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
+      machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1), +machine.pcid,
     );
     this.windowPtr = this.core.inputWindow() >>> 0;
   }

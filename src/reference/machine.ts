@@ -1,10 +1,10 @@
 // The MMU model: TLB hierarchy, page tables per address space, the frame
 // allocator and every counter of docs/metrics.md.
 
-import { FIRST_PFN, type MachineConfig, type Stats } from '../model.js';
+import { FIRST_PFN, policyOf, type Geometry, type MachineConfig, type Stats, type TlbLevel } from '../model.js';
 import type { AccessEvent, ControlEvent, TraceEvent } from './decode.js';
 import { PageTable } from './pagetable.js';
-import { Tlb } from './tlb.js';
+import { randomStart, Tlb } from './tlb.js';
 
 const PAGE_SHIFT = 12n;
 const VPN_MASK = (1n << 52n) - 1n;
@@ -64,9 +64,11 @@ export class Machine {
   };
 
   constructor(private readonly config: MachineConfig) {
-    this.l1d = new Tlb(config.l1d, config.policy);
-    this.l1i = new Tlb(config.l1i, config.policy);
-    this.l2 = config.l2 ? new Tlb(config.l2, config.policy) : null;
+    const tlb = (level: TlbLevel, geometry: Geometry) =>
+      new Tlb(geometry, policyOf(config, level), randomStart(config.seed, level));
+    this.l1d = tlb('l1d', config.l1d);
+    this.l1i = tlb('l1i', config.l1i);
+    this.l2 = config.l2 ? tlb('l2', config.l2) : null;
     this.implicitSpace = this.newSpace();
     this.current = this.implicitSpace;
   }

@@ -1,8 +1,9 @@
 // One set-associative TLB, written to mirror QEMU's contrib/plugins/cache.c
 // (with 4096-byte blocks), whose miss counts are the independent answers the
-// tests check against.
+// tests check against; random and plru as docs/metrics.md (Replacement)
+// defines them.
 
-import type { Geometry, LevelStats, Policy } from '../model.js';
+import type { Geometry, LevelStats, Policy, TlbLevel } from '../model.js';
 
 interface Entry {
   space: number;
@@ -10,67 +11,155 @@ interface Entry {
   pfn: number;
   /**
    * LRU: time of the last lookup hit or fill; FIFO: time of the fill only.
-   * Either way the victim is the way with the smallest stamp.
+   * Either way the victim is the way with the smallest stamp. (Unused by
+   * random and plru.)
    */
   stamp: number;
+}
+
+const U64 = (1n << 64n) - 1n;
+const LEVEL_OFFSET: Record<TlbLevel, bigint> = { l1d: 1n, l1i: 2n, l2: 3n };
+
+/** The random generator's starting state of a level: seed + 1, 2, 3 (mod 2^64); seed 1 by default. */
+export function randomStart(seed: number | undefined, level: TlbLevel): bigint {
+  const s = seed ?? 1;
+  if (!Number.isSafeInteger(s)) throw new Error(`bad seed ${s}: must be an integer`);
+  return (BigInt(s) + LEVEL_OFFSET[level]) & U64;
 }
 
 export class Tlb {
   readonly sets: number;
   readonly ways: number;
   readonly counts: LevelStats = { lookups: 0, hits: 0, misses: 0 };
+  /** Per set, way by way; null is an invalid way. */
   private readonly table: Array<Array<Entry | null>>;
+  /** plru: per set, the ways - 1 bits of the tree (node i's children 2i+1, 2i+2). */
+  private readonly plru: number[][];
   private clock = 0;
 
-  constructor(geometry: Geometry, private readonly policy: Policy) {
+  /** `state`: the random policy's generator state (see randomStart). */
+  constructor(
+    geometry: Geometry,
+    private readonly policy: Policy,
+    private state = 0n,
+  ) {
     const { entries, ways } = geometry;
     if (!Number.isInteger(entries) || !Number.isInteger(ways) || ways < 1 || entries < ways || entries % ways !== 0) {
       throw new Error(`bad TLB geometry ${entries}:${ways}: entries must be a positive multiple of ways`);
     }
+    if (policy === 'plru' && (ways & (ways - 1)) !== 0) {
+      throw new Error(`bad TLB geometry ${entries}:${ways}: plru needs a power-of-two number of ways`);
+    }
     this.ways = ways;
     this.sets = entries / ways;
+    this.state &= U64;
     this.table = Array.from({ length: this.sets }, () => new Array<Entry | null>(ways).fill(null));
+    this.plru = policy === 'plru' ? Array.from({ length: this.sets }, () => new Array<number>(ways - 1).fill(0)) : [];
   }
 
-  private set(vpn: bigint): Array<Entry | null> {
-    return this.table[Number(vpn % BigInt(this.sets))];
+  private setIndex(vpn: bigint): number {
+    return Number(vpn % BigInt(this.sets));
   }
 
   /** Looks a page up, counting it; returns its frame on a hit, else null. */
   lookup(space: number, vpn: bigint): number | null {
     this.counts.lookups++;
-    const entry = this.set(vpn).find((e) => e !== null && e.space === space && e.vpn === vpn);
-    if (!entry) {
+    const set = this.setIndex(vpn);
+    const ways = this.table[set];
+    const w = ways.findIndex((e) => e !== null && e.space === space && e.vpn === vpn);
+    if (w < 0) {
       this.counts.misses++;
       return null;
     }
     this.counts.hits++;
+    const entry = ways[w]!;
     if (this.policy === 'lru') entry.stamp = ++this.clock;
+    if (this.policy === 'plru') this.touch(set, w);
     return entry.pfn;
   }
 
   /** Inserts a page that has just missed (so it is not already present). */
   fill(space: number, vpn: bigint, pfn: number): void {
-    const ways = this.set(vpn);
-    const entry: Entry = { space, vpn, pfn, stamp: ++this.clock };
-    const free = ways.indexOf(null);
-    if (free >= 0) {
-      ways[free] = entry;
-      return;
-    }
-    let victim = 0;
-    for (let w = 1; w < ways.length; w++) {
-      if (ways[w]!.stamp < ways[victim]!.stamp) victim = w;
-    }
-    ways[victim] = entry;
+    const set = this.setIndex(vpn);
+    const ways = this.table[set];
+    const free = ways.indexOf(null); // the lowest-numbered invalid way
+    const w = free >= 0 ? free : this.victim(set);
+    ways[w] = { space, vpn, pfn, stamp: ++this.clock };
+    if (this.policy === 'plru') this.touch(set, w);
   }
 
+  /** The way to replace in a full set. */
+  private victim(set: number): number {
+    switch (this.policy) {
+      case 'lru':
+      case 'fifo': {
+        const ways = this.table[set];
+        let victim = 0;
+        for (let w = 1; w < ways.length; w++) {
+          if (ways[w]!.stamp < ways[victim]!.stamp) victim = w;
+        }
+        return victim;
+      }
+      case 'random':
+        return Number(this.next() % BigInt(this.ways));
+      case 'plru': {
+        // Follow the bits from the root: 0 left, 1 right.
+        const bits = this.plru[set];
+        let node = 0;
+        let lo = 0;
+        let hi = this.ways; // the node's leaves: ways lo .. hi-1
+        while (hi - lo > 1) {
+          const mid = (lo + hi) / 2;
+          if (bits[node] === 0) {
+            node = 2 * node + 1;
+            hi = mid;
+          } else {
+            node = 2 * node + 2;
+            lo = mid;
+          }
+        }
+        return lo;
+      }
+    }
+  }
+
+  /** plru: point every bit on way w's path away from w (1: w is on the left). */
+  private touch(set: number, w: number): void {
+    const bits = this.plru[set];
+    let node = 0;
+    let lo = 0;
+    let hi = this.ways;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) / 2;
+      if (w < mid) {
+        bits[node] = 1;
+        node = 2 * node + 1;
+        hi = mid;
+      } else {
+        bits[node] = 0;
+        node = 2 * node + 2;
+        lo = mid;
+      }
+    }
+  }
+
+  /** splitmix64, on unsigned 64 bits. */
+  private next(): bigint {
+    this.state = (this.state + 0x9e3779b97f4a7c15n) & U64;
+    let z = this.state;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & U64;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & U64;
+    return z ^ (z >> 31n);
+  }
+
+  /** Leaves the plru bits and the random state alone. */
   invalidate(space: number, vpn: bigint): void {
-    const ways = this.set(vpn);
+    const ways = this.table[this.setIndex(vpn)];
     const w = ways.findIndex((e) => e !== null && e.space === space && e.vpn === vpn);
     if (w >= 0) ways[w] = null;
   }
 
+  /** Leaves the plru bits and the random state alone. */
   flush(): void {
     for (const ways of this.table) ways.fill(null);
   }

@@ -1,7 +1,7 @@
 // The --json object: keys documented in docs/json.md and kept stable.
 
 import { formatGeometry } from '../config.js';
-import type { LevelStats, MachineConfig, Stats } from '../model.js';
+import { policyOf, type LevelStats, type MachineConfig, type Stats } from '../model.js';
 import type { ReplayResult } from '../replay.js';
 
 function level(l: LevelStats) {
@@ -19,6 +19,8 @@ export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShi
       l1i: formatGeometry(machine.l1i),
       l2: formatGeometry(machine.l2),
       policy: machine.policy,
+      policies: { l1d: policyOf(machine, 'l1d'), l1i: policyOf(machine, 'l1i'), ...(machine.l2 ? { l2: policyOf(machine, 'l2') } : {}) },
+      seed: machine.seed ?? 1,
       pcid: machine.pcid,
       sizeShift,
       paging: 'x86-64',

@@ -1,7 +1,7 @@
 // The human-readable summary printed by `tlbscope replay`.
 
 import { formatGeometry } from '../config.js';
-import type { LevelStats, MachineConfig } from '../model.js';
+import { policyOf, type LevelStats, type MachineConfig, type TlbLevel } from '../model.js';
 import type { ReplayResult } from '../replay.js';
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -22,9 +22,13 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
     `${bold(result.traces.join(' + '))}  ${[...new Set(result.formats)].join('+')}, ${int(s.records)} records in ${result.seconds.toFixed(3)} s` +
       ` (${rate.toFixed(2)} M records/s)`,
   );
-  const l2 = machine.l2 ? `L2 ${formatGeometry(machine.l2)}` : 'no L2';
+  const level = (name: string, key: TlbLevel) => {
+    const g = machine[key];
+    return g ? `${name} ${formatGeometry(g)} ${policyOf(machine, key).toUpperCase()}` : `no ${name}`;
+  };
+  const random = (['l1d', 'l1i', 'l2'] as const).some((k) => machine[k] && policyOf(machine, k) === 'random');
   out.push(
-    `machine  L1d ${formatGeometry(machine.l1d)}, L1i ${formatGeometry(machine.l1i)}, ${l2}, ${machine.policy.toUpperCase()},` +
+    `machine  ${level('L1d', 'l1d')}, ${level('L1i', 'l1i')}, ${level('L2', 'l2')}${random ? ` (seed ${machine.seed ?? 1})` : ''},` +
       ` x86-64 4-level, ${machine.pcid ? 'PCID' : 'no PCID (flush on switch)'}`,
   );
   if (result.stopped) out.push('stopped at the first bad line (--strict): counts cover the lines before it');
