@@ -17,6 +17,12 @@ export const MODE_REPLAY = 0;
 /** Collect them for the driver to write out (`tlbscope convert`). */
 export const MODE_CONVERT = 1;
 
+// Paging modes (docs/metrics.md, Page walks).
+export const PAGING_X86_32 = 0;
+export const PAGING_PAE = 1;
+export const PAGING_X86_64 = 2;
+export const PAGING_LA57 = 3;
+
 // Replacement policies.
 export const POLICY_LRU = 0;
 export const POLICY_FIFO = 1;

@@ -26,13 +26,13 @@ const counterBlock = memory.data(abi.COUNTER_COUNT * 8, 16);
 export function init(
   mode: u32, sizeShift: bool, strict: bool, window: u32,
   l1dEntries: u32, l1dWays: u32, l1dPolicy: u32, l1iEntries: u32, l1iWays: u32, l1iPolicy: u32,
-  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, pcid: bool,
+  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, pcid: bool,
 ): void {
   initBatch();
   initInput(strict, window);
   setMode(mode);
   setSizeShift(sizeShift);
-  configureMachine(l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy, seed, pcid);
+  configureMachine(l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy, seed, paging, pcid);
 }
 
 export function setFormat(format: u32): void {

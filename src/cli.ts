@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { checkMachine, parseFormat, parseGeometry, parseOptionalGeometry, parsePolicy, parseSeed } from './config.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 import type { BadLine } from './engine/core.js';
-import { DEFAULT_MACHINE, FORMATS, type MachineConfig } from './model.js';
+import { DEFAULT_MACHINE, FORMATS, PAGING_MODES, type MachineConfig, type PagingMode } from './model.js';
 import { replayPaths } from './replay.js';
 import { convertPaths } from './convert.js';
 import { jsonReport } from './report/json.js';
@@ -43,6 +43,7 @@ interface ReplayFlags {
   l1iPolicy?: string;
   l2Policy?: string;
   seed?: string;
+  paging: string;
   pcid?: boolean;
   sizeShift?: boolean;
   strict?: boolean;
@@ -67,6 +68,7 @@ function machineFrom(flags: ReplayFlags): MachineConfig {
     policy: parsePolicy('--policy', flags.policy),
     levelPolicies,
     seed: flags.seed === undefined ? 1 : parseSeed(flags.seed),
+    paging: flags.paging as PagingMode,
     pcid: !!flags.pcid,
   };
   checkMachine(machine);
@@ -168,6 +170,7 @@ function program(): Command {
     .option('--l1i-policy <policy>', 'the L1 iTLB\'s policy, overriding --policy')
     .option('--l2-policy <policy>', 'the L2 TLB\'s policy, overriding --policy')
     .option('--seed <n>', 'seed of the random policy\'s generator', '1')
+    .addOption(new Option('--paging <mode>', 'page-table format: 2, 3, 4 or 5 levels').choices([...PAGING_MODES]).default('x86-64'))
     .option('--pcid', 'keep TLB entries across context switches (tagged by address space)')
     .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
     .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')

@@ -11,6 +11,9 @@ export type Policy = (typeof POLICIES)[number];
 
 export type TlbLevel = 'l1d' | 'l1i' | 'l2';
 
+export const PAGING_MODES = ['x86-32', 'pae', 'x86-64', 'la57'] as const;
+export type PagingMode = (typeof PAGING_MODES)[number];
+
 /** The policy a level uses. */
 export function policyOf(machine: MachineConfig, level: TlbLevel): Policy {
   return machine.levelPolicies?.[level] ?? machine.policy;
@@ -32,6 +35,8 @@ export interface MachineConfig {
   levelPolicies?: Partial<Record<TlbLevel, Policy>>;
   /** Seeds the `random` policy's generator (default 1). */
   seed?: number;
+  /** Page-table format (default x86-64). */
+  paging?: PagingMode;
   /** Keep TLB entries (tagged by address space) across context switches. */
   pcid: boolean;
 }

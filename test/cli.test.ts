@@ -171,3 +171,21 @@ describe('help and formats', () => {
     for (const f of ['mem', 'lackey', 'execlog', 'memcsv', 'din', 'pin', 'tlbt']) expect(r.stdout).toMatch(new RegExp(`^${f} `, 'm'));
   });
 });
+
+describe('machine options', () => {
+  it('walks 2, 3, 4 or 5 levels by --paging and says so', () => {
+    const refs: number[] = [];
+    for (const mode of ['x86-32', 'pae', 'x86-64', 'la57']) {
+      const j = JSON.parse(run(['replay', tracePath('valgrind-lackey-true.log.gz'), '--json', '--paging', mode]).stdout);
+      expect(j.config.paging).toBe(mode);
+      refs.push(j.walks.refs / j.walks.count);
+    }
+    expect(refs).toEqual([2, 3, 4, 5]);
+    expect(run(['replay', BUNDLED, '--paging', 'la57']).stdout).toMatch(/LA57 5-level/);
+  });
+
+  it('takes a policy per level and a seed', () => {
+    const j = JSON.parse(run(['replay', BUNDLED, '--json', '--policy', 'plru', '--l2-policy', 'random', '--seed', '9']).stdout);
+    expect(j.config).toMatchObject({ policies: { l1d: 'plru', l1i: 'plru', l2: 'random' }, seed: 9 });
+  });
+});

@@ -6,7 +6,7 @@
 // are malformed beyond doubt (no line depends on an unspecified corner of the
 // grammar), so both engines must classify every line the same way.
 
-import { POLICIES, TEXT_FORMATS, type Format, type Geometry, type MachineConfig, type Policy, type TlbLevel } from '../src/model.js';
+import { POLICIES, TEXT_FORMATS, type Format, type Geometry, type MachineConfig, type PagingMode, type Policy, type TlbLevel } from '../src/model.js';
 
 /** mulberry32: tiny, fast, and good enough to pick test cases. */
 export class Rng {
@@ -50,6 +50,11 @@ export interface TraceOptions {
   opMix?: OpMix;
   /** Fraction of malformed lines (default about 2%; 0 for a clean trace). */
   badRate?: number;
+  /**
+   * Lay the pages out mostly below 4 GiB, where the 32-bit paging modes
+   * translate (default: about 3 traces in 10).
+   */
+  lowAddresses?: boolean;
 }
 
 export interface GeneratedTrace {
@@ -63,25 +68,57 @@ const U64 = (1n << 64n) - 1n;
 
 /** 64 pages below the end of the canonical user half (0x0000_7fff_ffff_ffff). */
 const TOP_OF_USER = (1n << 35n) - 64n;
+/** Pages below 4 GiB: what the 32-bit paging modes (x86-32, pae) translate. */
+const LOW_PAGES = 1n << 20n;
+/** 64 pages below 4 GiB: a crossing may leave what the 32-bit modes translate. */
+const TOP_OF_4G = LOW_PAGES - 64n;
 
 /** Address-space layout of one generated trace: clusters of pages. */
 class PagePool {
   readonly pages: bigint[] = [];
   private readonly recent: bigint[] = [];
 
-  constructor(private readonly rng: Rng) {
+  /** `low`: most clusters below 4 GiB (a few still anywhere). */
+  constructor(private readonly rng: Rng, low: boolean) {
     const size = rng.int(4, 300);
     const clusters = rng.int(1, 6);
-    const bases = Array.from({ length: clusters }, () => this.clusterBase());
+    const bases = Array.from({ length: clusters }, () => (low && rng.chance(0.85) ? this.lowClusterBase() : this.clusterBase()));
     for (let i = 0; i < size; i++) {
       const base = rng.pick(bases);
       // Mostly dense runs of pages (stacks, heaps, text), some scattered ones,
       // so that a page's neighbours share PTs and sets fill unevenly. Past the
-      // top of the user half everything is non-canonical: stay dense there so
-      // that non-canonical pages remain rare.
-      const dense = base === TOP_OF_USER || rng.chance(0.8);
+      // top of the user half everything is non-canonical (and past 4 GiB
+      // everything is untranslatable in the 32-bit modes): stay dense there
+      // so that such pages remain rare.
+      const dense = base === TOP_OF_USER || base === TOP_OF_4G || rng.chance(0.8);
       const offset = dense ? BigInt(rng.int(0, 63)) : BigInt(rng.int(0, 1 << 20));
-      this.pages.push((base + offset) & ((1n << 52n) - 1n));
+      // A scattered page of a cluster below 4 GiB stays below 4 GiB.
+      const vpn = base < LOW_PAGES ? (base + offset) % LOW_PAGES : base + offset;
+      this.pages.push(vpn & ((1n << 52n) - 1n));
+    }
+  }
+
+  /** A cluster base below 4 GiB, as a VPN: a 32-bit process's layout. */
+  private lowClusterBase(): bigint {
+    const rng = this.rng;
+    switch (rng.int(0, 9)) {
+      case 0: // the first MiB, page 0 included
+        return BigInt(rng.int(0, 0xff));
+      case 1:
+      case 2: // i386 ELF text, 0x0804_8000
+        return 0x08048n + rng.bits(8);
+      case 3: // mmap area, 0x4000_0000
+        return 0x40000n + rng.bits(12);
+      case 4:
+      case 5: // user stack below 0xc000_0000
+        return 0xbf800n | rng.bits(11);
+      case 6:
+      case 7: // 3/1 split kernel, 0xc000_0000
+        return 0xc0000n + rng.bits(16);
+      case 8: // just below a PAE PDPT entry's 1 GiB: crossings change PDPT slot
+        return (BigInt(rng.int(1, 3)) << 18n) - 32n;
+      default: // top of 4 GiB: a crossing may leave the 32-bit modes' range
+        return TOP_OF_4G;
     }
   }
 
@@ -135,8 +172,8 @@ class TraceWriter {
   private readonly out: string[] = [];
   private readonly badRate: number;
 
-  constructor(readonly rng: Rng, badRate: number) {
-    this.pool = new PagePool(rng);
+  constructor(readonly rng: Rng, badRate: number, lowAddresses: boolean) {
+    this.pool = new PagePool(rng, lowAddresses);
     this.badRate = badRate;
   }
 
@@ -562,7 +599,10 @@ export function randomTrace(seed: number, opts: TraceOptions = {}): GeneratedTra
   const sizeShift = format === 'mem' && (opts.sizeShift ?? rng.chance(0.4));
   const lines = opts.lines ?? rng.int(20, 2000);
   const mix = opts.opMix ?? rng.pick(['reads', 'writes', 'fetches', 'mixed', 'mixed', 'mixed'] as const);
-  const w = new TraceWriter(rng, opts.badRate ?? (rng.chance(0.7) ? 0.02 : 0));
+  // Drawn apart from the trace's generator, so that the traces that are not
+  // low stay what they were before the 32-bit paging modes.
+  const low = opts.lowAddresses ?? new Rng(seed ^ 0x2545f491).chance(0.3);
+  const w = new TraceWriter(rng, opts.badRate ?? (rng.chance(0.7) ? 0.02 : 0), low);
   switch (format) {
     case 'mem':
       memTrace(w, lines, mix, sizeShift);
@@ -615,6 +655,16 @@ const GEOMETRIES: readonly Geometry[] = [
 /** plru needs a power-of-two number of ways. */
 const PLRU_GEOMETRIES = GEOMETRIES.filter((g) => (g.ways & (g.ways - 1)) === 0);
 
+/** Mostly x86-64 (often left to the default), 15% each of the other modes; undefined: the default. */
+function pagingMode(rng: Rng): PagingMode | undefined {
+  const r = rng.next();
+  if (r < 0.15) return 'x86-32';
+  if (r < 0.3) return 'pae';
+  if (r < 0.45) return 'la57';
+  if (r < 0.6) return 'x86-64';
+  return undefined;
+}
+
 export function randomMachine(seed: number): MachineConfig {
   const rng = new Rng(seed ^ 0x5bd1e995);
   // Some machines keep to the policies QEMU's cache plugin has.
@@ -636,5 +686,8 @@ export function randomMachine(seed: number): MachineConfig {
   if (Object.keys(levelPolicies).length > 0) machine.levelPolicies = levelPolicies;
   // An unsigned 32-bit seed, or none (the default, 1).
   if (rng.chance(0.7)) machine.seed = rng.chance(0.1) ? rng.pick([0, 0xffffffff]) : rng.int(0, 0xffffffff);
+  // Drawn last, so the fields above are what they were before paging modes.
+  const paging = pagingMode(rng);
+  if (paging) machine.paging = paging;
   return machine;
 }

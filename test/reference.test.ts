@@ -4,7 +4,7 @@
 // docs/metrics.md, and invariants over generated traces.
 
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MACHINE, POLICIES, TEXT_FORMATS, type DecodeOptions, type MachineConfig, type Stats } from '../src/model.js';
+import { DEFAULT_MACHINE, PAGING_MODES, POLICIES, TEXT_FORMATS, type DecodeOptions, type MachineConfig, type PagingMode, type Stats } from '../src/model.js';
 import { decodeLine, decodeTrace } from '../src/reference/decode.js';
 import { referenceReplay } from '../src/reference/replay.js';
 import { Tlb } from '../src/reference/tlb.js';
@@ -193,6 +193,199 @@ describe('frames and page walks', () => {
     expect(s.tlb.l1d).toEqual({ lookups: 6, hits: 0, misses: 6 });
     expect(s.tlb.l2).toEqual({ lookups: 6, hits: 1, misses: 5 });
     expect(s.walks.count).toBe(5);
+  });
+});
+
+describe('paging modes', () => {
+  /** Levels per walk by mode, from the table in docs/metrics.md. */
+  const levels: Record<PagingMode, number> = { 'x86-32': 2, pae: 3, 'x86-64': 4, la57: 5 };
+  const paging = (mode: PagingMode): Partial<MachineConfig> => ({ paging: mode });
+
+  it('x86-32: root PD, then a PT per 4 MiB; 2 refs per walk', () => {
+    // page 0: 256 PD (root), 257 PT 0, 258 data; page 1 and page 512 share
+    // PT 0 (it maps 4 MiB): 259, 260; page 1024 (4 MiB) needs PT 1: 261, data 262.
+    const s = run([page(0), page(1), page(512), page(1024)], paging('x86-32'));
+    expect(s.pfn).toEqual([
+      [258, 1],
+      [259, 1],
+      [260, 1],
+      [262, 1],
+    ]);
+    expect(s.frames).toEqual({ used: 7, pageTable: 3 });
+    expect(s.faults.minor).toBe(4);
+    expect(s.walks).toEqual({ count: 4, refs: 8 });
+  });
+
+  it('pae: root PDPT (one frame), then a PD per 1 GiB and a PT per 2 MiB; 3 refs per walk', () => {
+    // page 0: 256 PDPT, 257 PD 0, 258 PT 0, 259 data; page 1: 260; page 512
+    // (2 MiB) needs PT 1: 261, data 262; page 2^18 (1 GiB, PDPT slot 1) needs
+    // PD 1 and a PT: 263, 264, data 265.
+    const s = run([page(0), page(1), page(512), page(1 << 18)], paging('pae'));
+    expect(s.pfn).toEqual([
+      [259, 1],
+      [260, 1],
+      [262, 1],
+      [265, 1],
+    ]);
+    expect(s.frames).toEqual({ used: 10, pageTable: 6 });
+    expect(s.walks).toEqual({ count: 4, refs: 12 });
+  });
+
+  it('pae: the four PDPT slots, each its own PD; the PDPT stays one frame', () => {
+    // Root 256; then per slot a PD, a PT and the data page.
+    const s = run([0, 1, 2, 3].map((slot) => page(slot << 18)), paging('pae'));
+    expect(s.pfn.map(([pfn]) => pfn)).toEqual([259, 262, 265, 268]);
+    expect(s.frames).toEqual({ used: 13, pageTable: 9 });
+    expect(s.faults.nonCanonical).toBe(0);
+  });
+
+  it('x86-64 (the default): root PML4, PDPT, PD, PT; 4 refs per walk', () => {
+    const lines = [page(0), page(1), page(512), page(1 << 18)];
+    // page 0: 256..259 tables, 260 data; 261; PT 262, 263; PD 264, PT 265, 266.
+    const s = run(lines, paging('x86-64'));
+    expect(s.pfn.map(([pfn]) => pfn)).toEqual([260, 261, 263, 266]);
+    expect(s.frames).toEqual({ used: 11, pageTable: 7 });
+    expect(s.walks).toEqual({ count: 4, refs: 16 });
+    expect(run(lines)).toEqual(s);
+  });
+
+  it('la57: root PML5, PML4, PDPT, PD, PT; 5 refs per walk', () => {
+    // page 0: 256 PML5, 257 PML4, 258 PDPT, 259 PD, 260 PT, 261 data;
+    // page 1: 262; 0x1_0000_0000_0000 (PML5 slot 1): PML4, PDPT, PD, PT
+    // 263..266, data 267.
+    const lines = [page(0), page(1), mem('1000000000000')];
+    const s = run(lines, paging('la57'));
+    expect(s.pfn).toEqual([
+      [261, 1],
+      [262, 1],
+      [267, 1],
+    ]);
+    expect(s.frames).toEqual({ used: 12, pageTable: 9 });
+    expect(s.walks).toEqual({ count: 3, refs: 15 });
+    expect(s.faults.nonCanonical).toBe(0);
+    // x86-64 cannot translate the third page.
+    const t = run(lines);
+    expect(t.faults.nonCanonical).toBe(1);
+    expect(t.frames).toEqual({ used: 6, pageTable: 4 });
+  });
+
+  it('reads one entry per level on every walk, a fault\'s walk or not', () => {
+    // A one-way L1 and no L2: pages 0, 1, 0, 1 walk four times, fault twice.
+    const lines = [page(0), page(1), page(0), page(1)];
+    for (const mode of PAGING_MODES) {
+      const s = run(lines, { paging: mode, l1d: { entries: 1, ways: 1 } });
+      expect(s.walks, mode).toEqual({ count: 4, refs: 4 * levels[mode] });
+      expect(s.faults.minor, mode).toBe(2);
+      // One table per level, root included, and two data pages.
+      expect(s.frames, mode).toEqual({ used: levels[mode] + 2, pageTable: levels[mode] });
+    }
+  });
+
+  it('x86-32 and pae translate below 4 GiB only', () => {
+    for (const mode of ['x86-32', 'pae'] as const) {
+      const s = run([mem('fffff000'), mem('100000000'), mem('ffffffff00000000'), mem('7ffffffff000')], paging(mode));
+      expect(s.faults.nonCanonical, mode).toBe(3);
+      expect(s.tlb.l1d.lookups, mode).toBe(1);
+      // The root, the tables to the last page below 4 GiB, and its frame.
+      expect(s.frames, mode).toEqual({ used: levels[mode] + 1, pageTable: levels[mode] });
+    }
+  });
+
+  it('x86-32 and pae: a crossing at 4 GiB translates its lower page only', () => {
+    for (const mode of ['x86-32', 'pae'] as const) {
+      const s = run([mem('fffffffe', 'READ', 4)], paging(mode));
+      expect(s.crossings, mode).toBe(1);
+      expect(s.faults.nonCanonical, mode).toBe(1);
+      expect(s.tlb.l1d.lookups, mode).toBe(1);
+      expect(s.pfn, mode).toEqual([[256 + levels[mode], 1]]);
+    }
+  });
+
+  it('x86-32 and pae: a crossing at the top of the address space translates page 0 only', () => {
+    for (const mode of ['x86-32', 'pae'] as const) {
+      const s = run([mem('fffffffffffffffe', 'READ', 4)], paging(mode));
+      expect(s.crossings, mode).toBe(1);
+      expect(s.faults.nonCanonical, mode).toBe(1);
+      expect(s.tlb.l1d.lookups, mode).toBe(1);
+      expect(s.frames, mode).toEqual({ used: levels[mode] + 1, pageTable: levels[mode] });
+    }
+  });
+
+  it('an untranslatable page allocates nothing, not even the root', () => {
+    for (const [mode, va] of [
+      ['x86-32', '100000000'],
+      ['pae', '100000000'],
+      ['x86-64', '800000000000'],
+      ['la57', '100000000000000'],
+    ] as const) {
+      const s = run([mem(va), mem(va, 'FETCH')], paging(mode));
+      expect(s.faults.nonCanonical, mode).toBe(2);
+      expect(s.walks, mode).toEqual({ count: 0, refs: 0 });
+      expect(s.frames, mode).toEqual({ used: 0, pageTable: 0 });
+      expect(s.tlb.l1d.lookups + s.tlb.l1i.lookups, mode).toBe(0);
+    }
+  });
+
+  it('draws the translatable boundaries where the table says', () => {
+    const cases: Record<PagingMode, Array<[string, boolean]>> = {
+      'x86-32': [
+        ['0', true],
+        ['fffff000', true],
+        ['100000000', false],
+        ['ffffffffffff000', false],
+        ['fffffffffffff000', false],
+      ],
+      pae: [
+        ['3ffff000', true],
+        ['40000000', true],
+        ['fffff000', true],
+        ['100000000', false],
+      ],
+      'x86-64': [
+        ['00007ffffffff000', true],
+        ['0000800000000000', false],
+        ['ffff7ffffffff000', false],
+        ['ffff800000000000', true],
+        ['fffffffffffff000', true],
+        ['00ff000000000000', false],
+      ],
+      la57: [
+        ['00007ffffffff000', true],
+        ['0000800000000000', true],
+        ['00fffffffffff000', true],
+        ['0100000000000000', false],
+        ['feff000000000000', false],
+        ['fefffffffffff000', false],
+        ['ff00000000000000', true],
+        ['fffffffffffff000', true],
+      ],
+    };
+    for (const mode of PAGING_MODES) {
+      for (const [va, translatable] of cases[mode]) {
+        const s = run([mem(va)], paging(mode));
+        expect(s.faults.nonCanonical, `${mode} 0x${va}`).toBe(translatable ? 0 : 1);
+        expect(s.tlb.l1d.lookups, `${mode} 0x${va}`).toBe(translatable ? 1 : 0);
+      }
+    }
+  });
+
+  it('keeps TLB sets and tags on the full VPN in every mode', () => {
+    // 6:2 is 3 sets; pages 0, 3 and 6 share set 0 whatever the mode.
+    for (const mode of PAGING_MODES) {
+      const s = run([page(0), page(3), page(6), page(0)], { paging: mode, l1d: { entries: 6, ways: 2 } });
+      expect(s.tlb.l1d.misses, mode).toBe(4);
+    }
+  });
+
+  it('gives each address space its own root in every mode', () => {
+    const lines = ['[CR3] 0x1000', page(1), '[CR3] 0x2000', page(1)];
+    for (const mode of PAGING_MODES) {
+      expect(run(lines, paging(mode)).frames, mode).toEqual({ used: 2 * (levels[mode] + 1), pageTable: 2 * levels[mode] });
+    }
+  });
+
+  it('rejects an unknown mode', () => {
+    expect(() => run([page(1)], { paging: 'x86-16' as PagingMode })).toThrow(/paging/);
   });
 });
 
@@ -812,8 +1005,11 @@ describe('the trace-frame histogram (physicalPfn)', () => {
 
 // --- generated traces ----------------------------------------------------
 
+/** Levels per walk by paging mode (docs/metrics.md). */
+const LEVELS: Record<PagingMode, number> = { 'x86-32': 2, pae: 3, 'x86-64': 4, la57: 5 };
+
 /** What must hold for any trace and machine, whatever the exact counts. */
-function checkInvariants(s: Stats): void {
+function checkInvariants(s: Stats, paging: PagingMode = 'x86-64'): void {
   const levels = [s.tlb.l1d, s.tlb.l1i, ...(s.tlb.l2 ? [s.tlb.l2] : [])];
   for (const l of levels) expect(l.hits + l.misses).toBe(l.lookups);
   const l1Misses = s.tlb.l1d.misses + s.tlb.l1i.misses;
@@ -823,7 +1019,7 @@ function checkInvariants(s: Stats): void {
   } else {
     expect(s.walks.count).toBe(l1Misses);
   }
-  expect(s.walks.refs).toBe(4 * s.walks.count);
+  expect(s.walks.refs).toBe(LEVELS[paging] * s.walks.count);
   expect(s.faults.minor).toBeLessThanOrEqual(s.walks.count);
   expect(s.frames.used - s.frames.pageTable).toBe(s.faults.minor);
   const translated = s.pfn.reduce((sum, [, n]) => sum + n, 0);
@@ -875,11 +1071,20 @@ describe('generated traces', () => {
       otherReasons: 0,
     };
     const formats = new Set<string>();
+    /** Per paging mode: pages translated (looked up) and pages it could not translate. */
+    const byMode = Object.fromEntries(PAGING_MODES.map((mode) => [mode, { lookups: 0, untranslatable: 0 }])) as Record<
+      PagingMode,
+      { lookups: number; untranslatable: number }
+    >;
     for (let seed = 1; seed <= 150; seed++) {
       const trace = randomTrace(seed);
       formats.add(trace.format);
-      const s = referenceReplay(trace.text, trace, randomMachine(seed));
-      checkInvariants(s);
+      const machine = randomMachine(seed);
+      const mode = machine.paging ?? 'x86-64';
+      const s = referenceReplay(trace.text, trace, machine);
+      checkInvariants(s, mode);
+      byMode[mode].lookups += s.tlb.l1d.lookups + s.tlb.l1i.lookups;
+      byMode[mode].untranslatable += s.faults.nonCanonical;
       seen.crossings += s.crossings;
       seen.nonCanonical += s.faults.nonCanonical;
       seen.badLines += s.badLines;
@@ -898,6 +1103,62 @@ describe('generated traces', () => {
     }
     expect(formats.size).toBe(TEXT_FORMATS.length);
     for (const [name, count] of Object.entries(seen)) expect(count, name).toBeGreaterThan(0);
+    for (const mode of PAGING_MODES) {
+      expect(byMode[mode].lookups, `${mode} lookups`).toBeGreaterThan(0);
+      expect(byMode[mode].untranslatable, `${mode} untranslatable`).toBeGreaterThan(0);
+    }
+  });
+
+  it('machines draw every paging mode, mostly x86-64', () => {
+    const counts: Record<string, number> = {};
+    for (let seed = 1; seed <= 300; seed++) {
+      const mode = randomMachine(seed).paging ?? 'default';
+      counts[mode] = (counts[mode] ?? 0) + 1;
+    }
+    for (const mode of [...PAGING_MODES, 'default']) expect(counts[mode] ?? 0, mode).toBeGreaterThan(20);
+    expect((counts['x86-64'] ?? 0) + (counts.default ?? 0)).toBeGreaterThan(120);
+  });
+
+  it('lay about 3 traces in 10 out below 4 GiB, where the 32-bit modes translate most pages', () => {
+    const x86_32 = { ...DEFAULT_MACHINE, paging: 'x86-32' as const };
+    let low = 0;
+    for (let seed = 1; seed <= 200; seed++) {
+      const trace = randomTrace(seed, { badRate: 0 });
+      const s = referenceReplay(trace.text, trace, x86_32);
+      const lookups = s.tlb.l1d.lookups + s.tlb.l1i.lookups;
+      if (lookups > s.faults.nonCanonical) low++;
+    }
+    expect(low).toBeGreaterThan(35);
+    expect(low).toBeLessThan(90);
+    // Forced either way.
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const lowAddresses of [true, false]) {
+        const trace = randomTrace(seed, { lowAddresses, lines: 300 });
+        expect(randomTrace(seed, { lowAddresses, lines: 300 })).toEqual(trace);
+        const s = referenceReplay(trace.text, trace, x86_32);
+        const lookups = s.tlb.l1d.lookups + s.tlb.l1i.lookups;
+        // Otherwise pages reach below 4 GiB only by wrapping around the top
+        // of the address space: the 32-bit modes translate few of them.
+        if (lowAddresses) expect(lookups, `seed ${seed}`).toBeGreaterThan(s.faults.nonCanonical);
+        else expect(lookups, `seed ${seed}`).toBeLessThan(s.faults.nonCanonical);
+      }
+    }
+  });
+
+  it('x86-32 and pae see the same TLB traffic; la57 translates whatever x86-64 does', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const trace = randomTrace(seed, { lowAddresses: seed % 2 === 0 });
+      const machine = randomMachine(seed);
+      const [x32, pae, x64, la57] = (['x86-32', 'pae', 'x86-64', 'la57'] as const).map((paging) => referenceReplay(trace.text, trace, { ...machine, paging }));
+      // Same translatable pages and tags: only the frames and the refs differ.
+      expect(pae.tlb, `seed ${seed}`).toEqual(x32.tlb);
+      expect(pae.faults, `seed ${seed}`).toEqual(x32.faults);
+      expect(pae.walks.count).toBe(x32.walks.count);
+      expect(pae.frames.used - pae.frames.pageTable).toBe(x32.frames.used - x32.frames.pageTable);
+      // Pages la57 cannot translate, x86-64 cannot either.
+      expect(la57.faults.nonCanonical).toBeLessThanOrEqual(x64.faults.nonCanonical);
+      expect(la57.tlb.l1d.lookups + la57.tlb.l1i.lookups).toBeGreaterThanOrEqual(x64.tlb.l1d.lookups + x64.tlb.l1i.lookups);
+    }
   });
 
   it('machines cover every policy, overrides and seeds; plru only on power-of-two ways', () => {

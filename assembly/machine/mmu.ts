@@ -10,12 +10,18 @@ import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
 import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
-import { walk } from "./pagetable";
+import { walk, translatable, configurePaging, vpnBits } from "./pagetable";
 
-// Tags keep the 36 significant bits of a canonical 48-bit VPN and the address
-// space above them, so entries of different spaces never match.
-const VPN_TAG_BITS: u64 = 36;
-const VPN_TAG_MASK: u64 = (<u64>1 << VPN_TAG_BITS) - 1;
+// Tags keep the significant bits of a translatable VPN (vpnBits: 20, 36 or
+// 45 by paging mode) and the address space above them, so entries of
+// different spaces never match.
+let tagShift: u64 = 36;
+let tagMask: u64 = (<u64>1 << 36) - 1;
+
+// @ts-ignore: decorator
+@inline function tagOf(vpn: u64): u64 {
+  return (vpn & tagMask) | (<u64>currentSpace << tagShift);
+}
 
 export let l1d: Tlb | null = null;
 export let l1i: Tlb | null = null;
@@ -46,8 +52,11 @@ let startNamed = false;
 /** `seed` starts each level's random generator at seed + 1, + 2, + 3. */
 export function configureMachine(
   l1dEntries: u32, l1dWays: u32, l1dPolicy: u32, l1iEntries: u32, l1iWays: u32, l1iPolicy: u32,
-  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, withPcid: bool,
+  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, withPcid: bool,
 ): void {
+  configurePaging(paging);
+  tagShift = vpnBits;
+  tagMask = (<u64>1 << vpnBits) - 1;
   l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1);
   l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2);
   l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, l2Policy, false, seed + 3);
@@ -72,6 +81,8 @@ function switchTo(cr3: u64): void {
     id = spaceIds.get(cr3);
   } else {
     id = <u32>spaceUsed.length;
+    // The space id sits above the VPN in a tag, below the top bit (NO_TAG).
+    if (<u64>id >> (63 - tagShift) != 0) abort("too many address spaces for a TLB tag");
     spaceIds.set(cr3, id);
     spaceUsed.push(false);
   }
@@ -92,19 +103,12 @@ function firstAccessOfSpace(): void {
   contexts++;
 }
 
-// @ts-ignore: decorator
-@inline function isCanonical(vpn: u64): bool {
-  // Bits 63..47 of the address are bits 51..35 of the VPN: all equal.
-  let top = vpn >> 35;
-  return top == 0 || top == 0x1ffff;
-}
-
 function translate(l1: Tlb, vpn: u64): void {
-  if (!isCanonical(vpn)) {
+  if (!translatable(vpn)) {
     nonCanonical++;
     return;
   }
-  let tag = (vpn & VPN_TAG_MASK) | (<u64>currentSpace << VPN_TAG_BITS);
+  let tag = tagOf(vpn);
   let pfn = l1.lookup(tag, vpn);
   if (pfn < 0) {
     let second = l2;
@@ -150,8 +154,8 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
 function invlpg(va: u64): void {
   invlpgs++;
   let vpn = va >> 12;
-  if (!isCanonical(vpn)) return;
-  let tag = (vpn & VPN_TAG_MASK) | (<u64>currentSpace << VPN_TAG_BITS);
+  if (!translatable(vpn)) return;
+  let tag = tagOf(vpn);
   l1d!.invalidate(tag, vpn);
   l1i!.invalidate(tag, vpn);
   if (l2) l2!.invalidate(tag, vpn);

@@ -1,6 +1,7 @@
-// x86-64 four-level page tables (PML4 -> PDPT -> PD -> PT, 9 index bits per
-// level), one radix tree per address space, kept as real 512-entry nodes so
-// that page-walk caches and huge pages can walk the same structure.
+// Radix page tables, one tree per address space, in the paging mode's shape
+// (x86-32 2 levels of 10 bits, PAE 2+9+9, x86-64 4x9, LA57 5x9), kept as real
+// nodes so that page-walk caches and huge pages can walk the same structure.
+// A node has room for the widest level (1024 entries in x86-32, else 512).
 //
 // An entry is a u32: 0 when not present, else the child node (upper levels)
 // or the data frame's PFN (the PT). Four bytes rather than a real PTE's eight
@@ -8,10 +9,47 @@
 // them, belong in a parallel array that only faults and fills read.
 
 import { allocDataFrame, allocTableFrame } from "./frames";
+import { PAGING_X86_32, PAGING_PAE, PAGING_LA57 } from "../abi";
 
-export const LEVELS: u32 = 4;
-const ENTRIES_PER_NODE: usize = 512;
-const NODE_BYTES: usize = ENTRIES_PER_NODE * 4;
+export let levels: u32 = 4;
+let nodeBytes: usize = 512 * 4;
+// Per level (0 = the PT): where its index starts in the VPN, and its mask.
+const shifts = memory.data(5 * 4, 4);
+const masks = memory.data(5 * 4, 4);
+// A page is translatable when vpn >> topShift is 0 or topOnes.
+let topShift: u64 = 35;
+let topOnes: u64 = 0x1ffff;
+/** VPN bits a translatable page can have: the width of a TLB tag's VPN. */
+export let vpnBits: u64 = 36;
+
+export function configurePaging(mode: u32): void {
+  let bits: u32 = 9;
+  if (mode == <u32>PAGING_X86_32) {
+    levels = 2;
+    bits = 10;
+  } else if (mode == <u32>PAGING_PAE) {
+    levels = 3;
+  } else {
+    levels = mode == <u32>PAGING_LA57 ? 5 : 4;
+  }
+  for (let level: u32 = 0; level < levels; level++) {
+    store<u32>(shifts + (<usize>level << 2), level * bits);
+    store<u32>(masks + (<usize>level << 2), (1 << bits) - 1);
+  }
+  if (mode == <u32>PAGING_PAE) store<u32>(masks + 8, 3); // the PDPT: address bits 31-30
+  nodeBytes = (<usize>1 << bits) * 4;
+  vpnBits = mode <= <u32>PAGING_PAE ? 20 : mode == <u32>PAGING_LA57 ? 45 : 36;
+  topShift = mode <= <u32>PAGING_PAE ? 20 : vpnBits - 1;
+  // No VPN has bits 63-52 set, so the 32-bit modes accept only top == 0.
+  topOnes = mode <= <u32>PAGING_PAE ? 0xffff_ffff_ffff_ffff : (<u64>1 << (52 - topShift)) - 1;
+}
+
+/** Whether the mode can translate this page (canonical, or below 4 GiB). */
+// @ts-ignore: decorator
+@inline export function translatable(vpn: u64): bool {
+  let top = vpn >> topShift;
+  return top == 0 || top == topOnes;
+}
 
 let nodes: usize = 0;       // the node pool; node 0 is unused so 0 means "none"
 let nodeCount: u32 = 1;
@@ -26,16 +64,16 @@ export let minorFaults: u64 = 0;
 function newNode(): u32 {
   if (nodeCount >= nodeCapacity) {
     let capacity = nodeCapacity == 0 ? 64 : nodeCapacity * 2;
-    let grown = heap.alloc(<usize>capacity * NODE_BYTES);
+    let grown = heap.alloc(<usize>capacity * nodeBytes);
     if (nodes != 0) {
-      memory.copy(grown, nodes, <usize>nodeCount * NODE_BYTES);
+      memory.copy(grown, nodes, <usize>nodeCount * nodeBytes);
       heap.free(nodes);
     }
     nodes = grown;
     nodeCapacity = capacity;
   }
   let node = nodeCount++;
-  memory.fill(nodes + <usize>node * NODE_BYTES, 0, NODE_BYTES);
+  memory.fill(nodes + <usize>node * nodeBytes, 0, nodeBytes);
   allocTableFrame();
   return node;
 }
@@ -63,7 +101,9 @@ function rootOf(asid: u32): u32 {
 
 // @ts-ignore: decorator
 @inline function slotOf(node: u32, vpn: u64, level: u32): usize {
-  return nodes + <usize>node * NODE_BYTES + ((<usize>(vpn >> (9 * level)) & 511) << 2);
+  let at = <usize>level << 2;
+  let index = <usize>(vpn >> load<u32>(shifts + at)) & <usize>load<u32>(masks + at);
+  return nodes + <usize>node * nodeBytes + (index << 2);
 }
 
 /**
@@ -73,9 +113,9 @@ function rootOf(asid: u32): u32 {
  */
 export function walk(asid: u32, vpn: u64): u64 {
   walks++;
-  walkRefs += LEVELS;
+  walkRefs += levels;
   let node = rootOf(asid);
-  for (let level: u32 = LEVELS - 1; level > 0; level--) {
+  for (let level: u32 = levels - 1; level > 0; level--) {
     let child = load<u32>(slotOf(node, vpn, level));
     if (child == 0) {
       child = newNode(); // may move the pool, so the slot is taken again

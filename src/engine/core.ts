@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import * as abi from '../../assembly/abi.js';
 import { packageRoot } from '../paths.js';
 import type { ByteSource } from '../input/source.js';
-import { policyOf, type DecodeOptions, type Format, type MachineConfig, type Policy, type Stats, type LevelStats } from '../model.js';
+import { policyOf, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
   init(
     mode: number, sizeShift: number, strict: number, window: number,
     l1dEntries: number, l1dWays: number, l1dPolicy: number, l1iEntries: number, l1iWays: number, l1iPolicy: number,
-    l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, pcid: number,
+    l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, paging: number, pcid: number,
   ): void;
   setFormat(format: number): void;
   inputWindow(): number;
@@ -91,6 +91,12 @@ const FORMAT_IDS: Record<Format, number> = {
   pin: abi.FORMAT_PIN,
   tlbt: abi.FORMAT_TLBT,
 };
+const PAGING_IDS: Record<PagingMode, number> = {
+  'x86-32': abi.PAGING_X86_32,
+  pae: abi.PAGING_PAE,
+  'x86-64': abi.PAGING_X86_64,
+  la57: abi.PAGING_LA57,
+};
 const POLICY_IDS: Record<Policy, number> = {
   lru: abi.POLICY_LRU,
   fifo: abi.POLICY_FIFO,
@@ -129,7 +135,8 @@ export class CoreSession {
     this.core.init(
       opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
       machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
-      machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1), +machine.pcid,
+      machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1),
+      PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid,
     );
     this.windowPtr = this.core.inputWindow() >>> 0;
   }

@@ -3,22 +3,15 @@
 
 import { FIRST_PFN, policyOf, type Geometry, type MachineConfig, type Stats, type TlbLevel } from '../model.js';
 import type { AccessEvent, ControlEvent, TraceEvent } from './decode.js';
-import { PageTable } from './pagetable.js';
+import { PageTable, pagingLayout, type PagingLayout } from './pagetable.js';
 import { randomStart, Tlb } from './tlb.js';
 
 const PAGE_SHIFT = 12n;
 const VPN_MASK = (1n << 52n) - 1n;
 const U64_MASK = (1n << 64n) - 1n;
-const WALK_LEVELS = 4;
 /** Distinct [PAGE_FAULT] reasons counted by name; further ones count under OTHER_REASON. */
 const MAX_REASONS = 32;
 const OTHER_REASON = 'other';
-
-/** Canonical for 48-bit virtual addresses: bits 63..47 all equal. */
-function isCanonicalPage(vpn: bigint): boolean {
-  const top = (vpn << PAGE_SHIFT) >> 47n;
-  return top === 0n || top === 0x1ffffn;
-}
 
 interface AddressSpace {
   id: number;
@@ -30,6 +23,8 @@ export class Machine {
   private readonly l1d: Tlb;
   private readonly l1i: Tlb;
   private readonly l2: Tlb | null;
+  /** The paging mode's tree shape and translatable pages. */
+  private readonly paging: PagingLayout;
 
   private readonly spaces = new Map<bigint, AddressSpace>();
   private readonly implicitSpace: AddressSpace;
@@ -64,6 +59,7 @@ export class Machine {
   };
 
   constructor(private readonly config: MachineConfig) {
+    this.paging = pagingLayout(config.paging);
     const tlb = (level: TlbLevel, geometry: Geometry) =>
       new Tlb(geometry, policyOf(config, level), randomStart(config.seed, level));
     this.l1d = tlb('l1d', config.l1d);
@@ -74,7 +70,7 @@ export class Machine {
   }
 
   private newSpace(): AddressSpace {
-    return { id: this.nextSpaceId++, table: new PageTable(), accessed: false };
+    return { id: this.nextSpaceId++, table: new PageTable(this.paging), accessed: false };
   }
 
   private tlbs(): Tlb[] {
@@ -161,13 +157,16 @@ export class Machine {
       pages.push((first + 1n) & VPN_MASK);
     }
     for (const vpn of pages) {
-      if (isCanonicalPage(vpn)) this.translate(event.op === 'X' ? this.l1i : this.l1d, vpn);
+      if (this.paging.translatable(vpn)) this.translate(event.op === 'X' ? this.l1i : this.l1d, vpn);
       else this.counts.nonCanonical++;
     }
   }
 
   private translate(l1: Tlb, vpn: bigint): void {
     const space = this.current;
+    // The root (PD, PAE's PDPT, PML4 or PML5) on the space's first
+    // translation, which is also its first walk: a space's TLB entries come
+    // only from its own walks.
     if (space.table.root === null) {
       space.table.root = this.allocateFrame();
       this.pageTableFrames++;
@@ -186,7 +185,7 @@ export class Machine {
 
   private walk(space: AddressSpace, vpn: bigint): number {
     this.counts.walks++;
-    this.counts.walkRefs += WALK_LEVELS;
+    this.counts.walkRefs += this.paging.levels;
     const mapped = space.table.frameOf(vpn);
     if (mapped !== undefined) return mapped;
     this.counts.minorFaults++;

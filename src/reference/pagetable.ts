@@ -1,21 +1,70 @@
-// One address space's x86-64 four-level page table, kept as the set of tables
-// that exist at each level. Tables are named by the address bits above the
-// index they hold, which for canonical addresses is one-to-one with the
+// One address space's page table, in the shape of a paging mode (docs/metrics.md,
+// Page walks and faults), kept as the set of tables that exist at each level
+// below the root. A table is named by the address bits above the index it
+// holds, which for the addresses the mode translates is one-to-one with the
 // real radix tree.
 
-/** Bits of the virtual address that name a table at each level below the root. */
-const PDPT_SHIFT = 39n; // a PDPT covers 512 GiB: named by va >> 39
-const PD_SHIFT = 30n; // a PD covers 1 GiB
-const PT_SHIFT = 21n; // a PT covers 2 MiB
+import { PAGING_MODES, type PagingMode } from '../model.js';
+
 const PAGE_SHIFT = 12n;
+/** VPNs are 52 bits: the page of a 64-bit address. */
+const VPN_BITS = 52n;
+
+export interface PagingLayout {
+  /** Levels of the tree, root included: the page-table entries each walk reads. */
+  levels: number;
+  /**
+   * Per level below the root, top-down: the shift that names its tables
+   * (the address bits above the level's index). A PT names itself by the
+   * bits above 21 (x86-32: 22).
+   */
+  tableShifts: readonly bigint[];
+  /** Whether the mode can translate the page `vpn` (a 52-bit value). */
+  translatable(vpn: bigint): boolean;
+}
+
+/** Pages below 4 GiB. */
+const below4G = (vpn: bigint): boolean => vpn < 1n << 20n;
+
+/** Canonical for `bits`-bit virtual addresses: address bits 63..bits-1 all equal. */
+const canonical = (bits: bigint) => {
+  const ones = (1n << (64n - (bits - 1n))) - 1n;
+  return (vpn: bigint): boolean => {
+    const top = (vpn << PAGE_SHIFT) >> (bits - 1n);
+    return top === 0n || top === ones;
+  };
+};
+
+export const PAGING_LAYOUTS: Readonly<Record<PagingMode, PagingLayout>> = {
+  // PD (bits 31-22), PT (21-12).
+  'x86-32': { levels: 2, tableShifts: [22n], translatable: below4G },
+  // PDPT (bits 31-30, 4 entries, one frame), PD (29-21), PT (20-12).
+  pae: { levels: 3, tableShifts: [30n, 21n], translatable: below4G },
+  // PML4 (47-39), PDPT (38-30), PD (29-21), PT (20-12).
+  'x86-64': { levels: 4, tableShifts: [39n, 30n, 21n], translatable: canonical(48n) },
+  // PML5 (56-48), PML4 (47-39), PDPT, PD, PT.
+  la57: { levels: 5, tableShifts: [48n, 39n, 30n, 21n], translatable: canonical(57n) },
+};
+
+/** The layout of a machine's paging mode (default x86-64); throws on an unknown one. */
+export function pagingLayout(mode: PagingMode | undefined): PagingLayout {
+  const m = mode ?? 'x86-64';
+  if (!(PAGING_MODES as readonly string[]).includes(m)) {
+    throw new Error(`bad paging mode ${String(m)}: must be one of ${PAGING_MODES.join(', ')}`);
+  }
+  return PAGING_LAYOUTS[m];
+}
 
 export class PageTable {
-  /** PFN of the PML4, allocated on the address space's first translation. */
+  /** PFN of the root table, allocated on the address space's first translation. */
   root: number | null = null;
-  private readonly pdpts = new Set<bigint>();
-  private readonly pds = new Set<bigint>();
-  private readonly pts = new Set<bigint>();
+  /** Per level below the root, top-down: the names of the tables that exist. */
+  private readonly tables: Array<Set<bigint>>;
   private readonly pages = new Map<bigint, number>();
+
+  constructor(private readonly layout: PagingLayout = PAGING_LAYOUTS['x86-64']) {
+    this.tables = layout.tableShifts.map(() => new Set<bigint>());
+  }
 
   /** The data frame mapped at `vpn`, if any. */
   frameOf(vpn: bigint): number | undefined {
@@ -23,25 +72,25 @@ export class PageTable {
   }
 
   /**
-   * Maps an unmapped page: the missing tables top-down, then the data page, in
-   * the order the frame allocator must hand frames out. Returns how many
-   * page-table frames it took and the data frame.
+   * Maps an unmapped (translatable) page: the missing tables below the root
+   * top-down, then the data page, in the order the frame allocator must hand
+   * frames out. Returns how many page-table frames it took and the data frame.
    */
   map(vpn: bigint, allocate: () => number): { tables: number; pfn: number } {
+    if (vpn < 0n || vpn >> VPN_BITS !== 0n || !this.layout.translatable(vpn)) {
+      throw new Error(`page 0x${vpn.toString(16)} is not translatable`);
+    }
     const va = vpn << PAGE_SHIFT;
     let tables = 0;
-    for (const [level, shift] of [
-      [this.pdpts, PDPT_SHIFT],
-      [this.pds, PD_SHIFT],
-      [this.pts, PT_SHIFT],
-    ] as const) {
+    this.layout.tableShifts.forEach((shift, i) => {
       const name = va >> shift;
+      const level = this.tables[i];
       if (!level.has(name)) {
         level.add(name);
         allocate();
         tables++;
       }
-    }
+    });
     const pfn = allocate();
     this.pages.set(vpn, pfn);
     return { tables, pfn };

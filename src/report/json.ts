@@ -23,7 +23,7 @@ export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShi
       seed: machine.seed ?? 1,
       pcid: machine.pcid,
       sizeShift,
-      paging: 'x86-64',
+      paging: machine.paging ?? 'x86-64',
     },
     records: s.records,
     accesses: s.accesses,

@@ -1,8 +1,15 @@
 // The human-readable summary printed by `tlbscope replay`.
 
 import { formatGeometry } from '../config.js';
-import { policyOf, type LevelStats, type MachineConfig, type TlbLevel } from '../model.js';
+import { policyOf, type LevelStats, type MachineConfig, type PagingMode, type TlbLevel } from '../model.js';
 import type { ReplayResult } from '../replay.js';
+
+const PAGING_NAMES: Record<PagingMode, string> = {
+  'x86-32': 'x86-32 2-level',
+  pae: 'PAE 3-level',
+  'x86-64': 'x86-64 4-level',
+  la57: 'LA57 5-level',
+};
 
 const int = (n: number) => n.toLocaleString('en-US');
 const pct = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(3)}%`);
@@ -29,7 +36,7 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
   const random = (['l1d', 'l1i', 'l2'] as const).some((k) => machine[k] && policyOf(machine, k) === 'random');
   out.push(
     `machine  ${level('L1d', 'l1d')}, ${level('L1i', 'l1i')}, ${level('L2', 'l2')}${random ? ` (seed ${machine.seed ?? 1})` : ''},` +
-      ` x86-64 4-level, ${machine.pcid ? 'PCID' : 'no PCID (flush on switch)'}`,
+      ` ${PAGING_NAMES[machine.paging ?? 'x86-64']}, ${machine.pcid ? 'PCID' : 'no PCID (flush on switch)'}`,
   );
   if (result.stopped) out.push('stopped at the first bad line (--strict): counts cover the lines before it');
   out.push('');
