@@ -100,7 +100,11 @@ export const C_LINES = 26;
 export const C_PFN_LIMIT = 27;
 export const C_IGNORED_LINES = 28;
 export const C_EVENTS = 29;
-export const COUNTER_COUNT = 30;
+/** Page-walk cache probes, levels pde, pdpte, pml4e, pml5e (4 counters). */
+export const C_PWC_LOOKUPS = 30;
+/** Page-walk cache hits, same order (4 counters). */
+export const C_PWC_HITS = 34;
+export const COUNTER_COUNT = 38;
 
 /** Distinct [PAGE_FAULT] reasons kept; further ones count as "other". */
 export const REASON_CAPACITY = 32;

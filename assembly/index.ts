@@ -14,7 +14,8 @@ import {
   configureMachine, drainTranslationCounts, l1d, l1i, l2, accessCounts, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
 } from "./machine/mmu";
-import { walks, walkRefs, minorFaults } from "./machine/pagetable";
+import { walks, walkRefs, minorFaults, levels } from "./machine/pagetable";
+import { configurePwc, pwcLookups, pwcHits } from "./machine/pwc";
 import { framesUsed, pageTableFrames, nextPfn } from "./machine/frames";
 import { pfnCounts } from "./observers/pfn";
 import { physicalCapacity, physicalKeys, physicalValues } from "./observers/physical";
@@ -33,6 +34,11 @@ export function init(
   setMode(mode);
   setSizeShift(sizeShift);
   configureMachine(l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy, seed, paging, pcid);
+}
+
+/** Turns page-walk caches on with these entries per level (after init). */
+export function pageWalkCaches(pde: u32, pdpte: u32, pml4e: u32, pml5e: u32): void {
+  configurePwc(pde, pdpte, pml4e, pml5e, levels);
 }
 
 export function setFormat(format: u32): void {
@@ -148,5 +154,9 @@ export function counters(): usize {
   put(abi.C_PFN_LIMIT, framesUsed == 0 ? 0 : nextPfn);
   put(abi.C_IGNORED_LINES, ignoredLines);
   put(abi.C_EVENTS, eventsRead);
+  for (let k = 0; k < 4; k++) {
+    put(abi.C_PWC_LOOKUPS + k, load<u64>(pwcLookups + (<usize>k << 3)));
+    put(abi.C_PWC_HITS + k, load<u64>(pwcHits + (<usize>k << 3)));
+  }
   return counterBlock;
 }

@@ -3,7 +3,7 @@
 // Results go to stdout; bad-line reports and errors to stderr.
 
 import { Command, CommanderError, Option } from 'commander';
-import { checkMachine, parseFormat, parseGeometry, parseOptionalGeometry, parsePolicy, parseSeed } from './config.js';
+import { checkMachine, parseFormat, parseGeometry, parseOptionalGeometry, parsePolicy, parsePwc, parseSeed } from './config.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 import type { BadLine } from './engine/core.js';
 import { DEFAULT_MACHINE, FORMATS, PAGING_MODES, type MachineConfig, type PagingMode } from './model.js';
@@ -44,6 +44,7 @@ interface ReplayFlags {
   l2Policy?: string;
   seed?: string;
   paging: string;
+  pwc: string;
   pcid?: boolean;
   sizeShift?: boolean;
   strict?: boolean;
@@ -69,6 +70,7 @@ function machineFrom(flags: ReplayFlags): MachineConfig {
     levelPolicies,
     seed: flags.seed === undefined ? 1 : parseSeed(flags.seed),
     paging: flags.paging as PagingMode,
+    pwc: parsePwc(flags.pwc),
     pcid: !!flags.pcid,
   };
   checkMachine(machine);
@@ -171,6 +173,7 @@ function program(): Command {
     .option('--l2-policy <policy>', 'the L2 TLB\'s policy, overriding --policy')
     .option('--seed <n>', 'seed of the random policy\'s generator', '1')
     .addOption(new Option('--paging <mode>', 'page-table format: 2, 3, 4 or 5 levels').choices([...PAGING_MODES]).default('x86-64'))
+    .option('--pwc <sizes>', 'page-walk caches: none, default (pde 32, pdpte 8, pml4e 4, pml5e 2) or e.g. pde=32,pdpte=8', 'none')
     .option('--pcid', 'keep TLB entries across context switches (tagged by address space)')
     .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
     .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
@@ -183,6 +186,7 @@ Examples:
   tlbscope replay traces/qemu72-user-execlog-true.log.gz
   tlbscope replay trace.log.gz --l1d 16:4 --l2 none --policy fifo
   tlbscope replay trace.log.gz --policy plru --l2-policy random --seed 7
+  tlbscope replay trace.log.gz --paging la57 --pwc default
   tlbscope replay ls.log.gz --size-shift --json > ls.json
   tlbscope replay part1.log.gz part2.log.gz        # one trace in two files
   tlbscope convert big.log.gz -o big.tlbt && tlbscope replay big.tlbt

@@ -1,7 +1,7 @@
 // Parsing and validating the machine options the user types.
 
 import { UserError } from './errors.js';
-import { FORMATS, POLICIES, policyOf, type Format, type Geometry, type MachineConfig, type Policy } from './model.js';
+import { DEFAULT_PWC, FORMATS, POLICIES, policyOf, type Format, type Geometry, type MachineConfig, type Policy, type PwcLevel } from './model.js';
 
 /** Largest TLB accepted: far beyond real hardware, small enough for memory. */
 const MAX_ENTRIES = 1 << 20;
@@ -61,4 +61,20 @@ export function parseFormat(text: string): Format {
 
 export function formatGeometry(g: Geometry | null): string {
   return g ? `${g.entries}:${g.ways}` : 'none';
+}
+
+/** --pwc: none, default (ChampSim's sizes), or pde=N,pdpte=N,... */
+export function parsePwc(text: string): MachineConfig['pwc'] {
+  const t = text.trim().toLowerCase();
+  if (t === 'none') return undefined;
+  if (t === 'default') return { ...DEFAULT_PWC };
+  const out: Partial<Record<PwcLevel, number>> = {};
+  for (const part of t.split(',')) {
+    const m = /^(pde|pdpte|pml4e|pml5e)=(\d+)$/.exec(part.trim());
+    if (!m || Number(m[2]) > 1 << 16) {
+      throw new UserError(`--pwc '${text}': expected none, default, or LEVEL=ENTRIES,... with LEVEL pde, pdpte, pml4e or pml5e and at most 65536 entries`);
+    }
+    out[m[1] as PwcLevel] = Number(m[2]);
+  }
+  return out;
 }

@@ -11,8 +11,14 @@ export type Policy = (typeof POLICIES)[number];
 
 export type TlbLevel = 'l1d' | 'l1i' | 'l2';
 
+export const PWC_LEVELS = ['pde', 'pdpte', 'pml4e', 'pml5e'] as const;
+export type PwcLevel = (typeof PWC_LEVELS)[number];
+/** ChampSim's PSCL2..PSCL5 sizes. */
+export const DEFAULT_PWC: Record<PwcLevel, number> = { pde: 32, pdpte: 8, pml4e: 4, pml5e: 2 };
+
 export const PAGING_MODES = ['x86-32', 'pae', 'x86-64', 'la57'] as const;
 export type PagingMode = (typeof PAGING_MODES)[number];
+export const PAGING_LEVELS: Record<PagingMode, number> = { 'x86-32': 2, pae: 3, 'x86-64': 4, la57: 5 };
 
 /** The policy a level uses. */
 export function policyOf(machine: MachineConfig, level: TlbLevel): Policy {
@@ -35,6 +41,11 @@ export interface MachineConfig {
   levelPolicies?: Partial<Record<TlbLevel, Policy>>;
   /** Seeds the `random` policy's generator (default 1). */
   seed?: number;
+  /**
+   * Page-walk caches on, with these entries per upper level (a level left out
+   * has 0 entries); absent: no page-walk caches (docs/metrics.md).
+   */
+  pwc?: Partial<Record<PwcLevel, number>>;
   /** Page-table format (default x86-64). */
   paging?: PagingMode;
   /** Keep TLB entries (tagged by address space) across context switches. */
@@ -69,7 +80,12 @@ export interface Stats {
   accesses: { read: number; write: number; fetch: number; physical: number; mmio: number };
   crossings: number;
   tlb: { l1d: LevelStats; l1i: LevelStats; l2?: LevelStats };
-  walks: { count: number; refs: number };
+  walks: {
+    count: number;
+    refs: number;
+    /** Present when machine.pwc is: probes and hits of every cache the paging mode has. */
+    pwc?: Partial<Record<PwcLevel, { lookups: number; hits: number }>>;
+  };
   faults: {
     minor: number;
     major: number;

@@ -189,3 +189,24 @@ describe('machine options', () => {
     expect(j.config).toMatchObject({ policies: { l1d: 'plru', l1i: 'plru', l2: 'random' }, seed: 9 });
   });
 });
+
+describe('page-walk caches', () => {
+  it('cut the entries walks read and report each level', () => {
+    const off = JSON.parse(run(['replay', tracePath('qemu10-system-seed-fork-kernel-user-pa.log.gz'), '--json']).stdout);
+    const on = JSON.parse(run(['replay', tracePath('qemu10-system-seed-fork-kernel-user-pa.log.gz'), '--json', '--pwc', 'default']).stdout);
+    expect(off.walks.pwc).toBeUndefined();
+    expect(on.walks.count).toBe(off.walks.count);
+    expect(Object.keys(on.walks.pwc)).toEqual(['pde', 'pdpte', 'pml4e']);
+    const { pde, pdpte, pml4e } = on.walks.pwc;
+    expect(pde.lookups).toBe(on.walks.count);
+    const noHit = pml4e.lookups - pml4e.hits;
+    expect(on.walks.refs).toBe(pde.hits + 2 * pdpte.hits + 3 * pml4e.hits + 4 * noHit);
+    expect(on.walks.refs).toBeLessThan(off.walks.refs);
+  });
+
+  it('rejects a bad --pwc', () => {
+    const r = run(['replay', BUNDLED, '--pwc', 'pte=4']);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /--pwc 'pte=4': expected none, default, or LEVEL=ENTRIES/);
+  });
+});

@@ -6,7 +6,7 @@
 // are malformed beyond doubt (no line depends on an unspecified corner of the
 // grammar), so both engines must classify every line the same way.
 
-import { POLICIES, TEXT_FORMATS, type Format, type Geometry, type MachineConfig, type PagingMode, type Policy, type TlbLevel } from '../src/model.js';
+import { DEFAULT_PWC, POLICIES, PWC_LEVELS, TEXT_FORMATS, type Format, type Geometry, type MachineConfig, type PagingMode, type Policy, type PwcLevel, type TlbLevel } from '../src/model.js';
 
 /** mulberry32: tiny, fast, and good enough to pick test cases. */
 export class Rng {
@@ -689,5 +689,25 @@ export function randomMachine(seed: number): MachineConfig {
   // Drawn last, so the fields above are what they were before paging modes.
   const paging = pagingMode(rng);
   if (paging) machine.paging = paging;
+  // Drawn after the paging mode, for the same reason.
+  const pwc = pwcSizes(rng);
+  if (pwc) machine.pwc = pwc;
   return machine;
+}
+
+/**
+ * Page-walk caches about 4 machines in 10: ChampSim's sizes a quarter of
+ * those times, otherwise small sizes (0..6, often 1 or 2 so that entries get
+ * evicted) with some levels left out (0 entries). Levels the paging mode
+ * lacks may be set too: they must change nothing. undefined: no caches.
+ */
+function pwcSizes(rng: Rng): Partial<Record<PwcLevel, number>> | undefined {
+  if (!rng.chance(0.4)) return undefined;
+  if (rng.chance(0.25)) return { ...DEFAULT_PWC };
+  const sizes: Partial<Record<PwcLevel, number>> = {};
+  for (const level of PWC_LEVELS) {
+    if (rng.chance(0.2)) continue;
+    sizes[level] = rng.chance(0.4) ? rng.int(1, 2) : rng.int(0, 6);
+  }
+  return sizes;
 }

@@ -4,8 +4,21 @@
 // docs/metrics.md, and invariants over generated traces.
 
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MACHINE, PAGING_MODES, POLICIES, TEXT_FORMATS, type DecodeOptions, type MachineConfig, type PagingMode, type Stats } from '../src/model.js';
+import {
+  DEFAULT_MACHINE,
+  DEFAULT_PWC,
+  PAGING_MODES,
+  POLICIES,
+  PWC_LEVELS,
+  TEXT_FORMATS,
+  type DecodeOptions,
+  type MachineConfig,
+  type PagingMode,
+  type PwcLevel,
+  type Stats,
+} from '../src/model.js';
 import { decodeLine, decodeTrace } from '../src/reference/decode.js';
+import { PAGING_LAYOUTS } from '../src/reference/pagetable.js';
 import { referenceReplay } from '../src/reference/replay.js';
 import { Tlb } from '../src/reference/tlb.js';
 import { randomMachine, randomTrace } from './gen.js';
@@ -670,6 +683,221 @@ describe('address spaces and control lines', () => {
   });
 });
 
+describe('page-walk caches', () => {
+  const one = { entries: 1, ways: 1 };
+  /** A one-entry L1 and no L2 (SMALL's): every new page walks. */
+  const pwc = (sizes: Partial<Record<PwcLevel, number>>, machine: Partial<MachineConfig> = {}): Partial<MachineConfig> => ({
+    l1d: one,
+    pwc: sizes,
+    ...machine,
+  });
+
+  it('are off without config.pwc: no walks.pwc, a full walk every time', () => {
+    const s = run([page(0), page(1)], { l1d: one });
+    expect('pwc' in s.walks).toBe(false);
+    expect(s.walks).toEqual({ count: 2, refs: 8 });
+  });
+
+  it('x86-64: a pde hit reads 1 entry, pdpte 2, pml4e 3, none 4; probes stop at the first hit', () => {
+    // page 0 misses all three (4) and fills pde 0, pdpte 0, pml4e 0;
+    // page 1, a first touch in the same PT: pde hit (1);
+    // page 512, next PT in the same PD: pde miss, pdpte hit (2);
+    // page 2^18, next PD in the same PDPT: pml4e hit (3);
+    // page 2^27 (VA 2^39), next PDPT: all miss (4).
+    const s = run([page(0), page(1), page(512), page(1 << 18), page(1 << 27)], pwc(DEFAULT_PWC));
+    expect(s.walks).toEqual({
+      count: 5,
+      refs: 4 + 1 + 2 + 3 + 4,
+      pwc: { pde: { lookups: 5, hits: 1 }, pdpte: { lookups: 4, hits: 1 }, pml4e: { lookups: 3, hits: 1 } },
+    });
+    expect(s.faults.minor).toBe(5);
+  });
+
+  it('change nothing but walks.refs and walks.pwc', () => {
+    const lines = [page(0), page(1), page(512), page(1 << 18), page(1 << 27), page(0), '[CR3] 0x9', page(3)];
+    const on = run(lines, pwc(DEFAULT_PWC));
+    const off = run(lines, { l1d: one });
+    expect({ ...on, walks: off.walks }).toEqual(off);
+    expect(on.walks.count).toBe(off.walks.count);
+    expect(on.walks.refs).toBeLessThan(off.walks.refs);
+  });
+
+  it('a walk fills the caches of the entries it read, below a hit but not above it', () => {
+    // page 512 hits pdpte 0 and fills pde 1 (its PT), so page 513 hits pde.
+    // page 2^18 hits pml4e 0 and fills pdpte 1 and pde 512: page 2^18 + 512
+    // (pde 513, pdpte 1) hits pdpte.
+    const s = run([page(0), page(512), page(513), page(1 << 18), page((1 << 18) + 512)], pwc(DEFAULT_PWC));
+    expect(s.walks).toEqual({
+      count: 5,
+      refs: 4 + 2 + 1 + 3 + 2,
+      pwc: { pde: { lookups: 5, hits: 1 }, pdpte: { lookups: 4, hits: 2 }, pml4e: { lookups: 2, hits: 1 } },
+    });
+  });
+
+  it('probe on walks only: an L1 or L2 hit probes nothing', () => {
+    // page 0 walks, page 1 walks (pde hit), page 0 hits the L2.
+    const s = run([page(0), page(1), page(0)], pwc(DEFAULT_PWC, { l2: { entries: 4, ways: 4 } }));
+    expect(s.tlb.l2).toEqual({ lookups: 3, hits: 1, misses: 2 });
+    expect(s.walks.pwc!.pde).toEqual({ lookups: 2, hits: 1 });
+    expect(s.walks.refs).toBe(5);
+  });
+
+  it('a level left out has 0 entries: probed and counted, never hit', () => {
+    const lines = [page(0), page(1), page(512), page(2)];
+    const s = run(lines, pwc({ pde: 4 }));
+    // page 1 and page 2 hit pde 0; page 512 probes all three and misses.
+    expect(s.walks).toEqual({
+      count: 4,
+      refs: 4 + 1 + 4 + 1,
+      pwc: { pde: { lookups: 4, hits: 2 }, pdpte: { lookups: 2, hits: 0 }, pml4e: { lookups: 2, hits: 0 } },
+    });
+    // All left out: 0 entries each; an explicit 0 is the same.
+    for (const sizes of [{}, { pde: 0, pdpte: 0, pml4e: 0 }]) {
+      const t = run(lines, pwc(sizes));
+      expect(t.walks).toEqual({
+        count: 4,
+        refs: 16,
+        pwc: { pde: { lookups: 4, hits: 0 }, pdpte: { lookups: 4, hits: 0 }, pml4e: { lookups: 4, hits: 0 } },
+      });
+    }
+  });
+
+  it('LRU, 1 entry: each fill evicts the one entry', () => {
+    // pde: page 0 fills PT 0; page 1 hits it; page 512 fills PT 1 (PT 0
+    // out); page 2 misses and fills PT 0 (PT 1 out); page 3 hits.
+    const s = run([page(0), page(1), page(512), page(2), page(3)], pwc({ pde: 1 }));
+    expect(s.walks.pwc!.pde).toEqual({ lookups: 5, hits: 2 });
+    expect(s.walks.refs).toBe(4 + 1 + 4 + 4 + 1);
+  });
+
+  it('LRU, 2 entries: a hit refreshes; the least recently used goes', () => {
+    // PT 0 (page 0), PT 1 (page 512), hit PT 0 (page 1: now most recent),
+    // PT 2 (page 1024) evicts PT 1, not PT 0: page 2 hits, page 513 misses.
+    // (FIFO would have evicted PT 0.)
+    const s = run([page(0), page(512), page(1), page(1024), page(2), page(513)], pwc({ pde: 2 }));
+    expect(s.walks.pwc!.pde).toEqual({ lookups: 6, hits: 2 });
+    expect(s.walks.refs).toBe(4 + 4 + 1 + 4 + 1 + 4);
+  });
+
+  it('LRU at an upper level: a hit refreshes its position, and is not filled again', () => {
+    // pdpte, 2 entries, pde off: PD 0 (page 0), PD 1 (page 2^9 * 2^9 = 2^18
+    // is a new PD: its pdpte tag is 1), hit PD 0 (page 512) -> most recent,
+    // PD 2 (page 2^19) evicts PD 1: page 2^18 + 1 misses, page 513 hits.
+    const s = run([page(0), page(1 << 18), page(512), page(1 << 19), page(513), page((1 << 18) + 1)], pwc({ pdpte: 2, pml4e: 1 }));
+    // pml4e (1 entry) holds PDPT 0 throughout: every pdpte miss hits it.
+    expect(s.walks.pwc).toEqual({
+      pde: { lookups: 6, hits: 0 },
+      pdpte: { lookups: 6, hits: 2 },
+      pml4e: { lookups: 4, hits: 3 },
+    });
+    expect(s.walks.refs).toBe(4 + 3 + 2 + 3 + 2 + 3);
+  });
+
+  it('[INVLPG] empties them entirely, whatever page it names', () => {
+    // Without the INVLPG, page 2 would hit pde 0. The INVLPG names a page
+    // far away whose entries are in no cache.
+    const lines = [page(0), page(1), '[INVLPG] VA=0x7f0000000000', page(2)];
+    const s = run(lines, { pwc: DEFAULT_PWC });
+    expect(s.invlpg).toBe(1);
+    expect(s.walks).toEqual({
+      count: 3,
+      refs: 4 + 1 + 4,
+      pwc: { pde: { lookups: 3, hits: 1 }, pdpte: { lookups: 2, hits: 0 }, pml4e: { lookups: 2, hits: 0 } },
+    });
+    expect(run(lines.filter((l) => !l.startsWith('[INVLPG')), { pwc: DEFAULT_PWC }).walks.refs).toBe(4 + 1 + 1);
+  });
+
+  it('[INVLPG] with PCID empties them for every address space', () => {
+    const lines = ['[CR3] 0x1', page(0), '[CR3] 0x2', page(0), '[INVLPG] VA=0x0', '[CR3] 0x1', page(1)];
+    const s = run(lines, { pwc: DEFAULT_PWC, pcid: true });
+    expect(s.walks.pwc!.pde).toEqual({ lookups: 3, hits: 0 });
+    expect(s.walks.refs).toBe(12);
+  });
+
+  it('[TLB_FLUSH] empties them', () => {
+    const s = run([page(0), '[TLB_FLUSH]', page(1)], { pwc: DEFAULT_PWC });
+    expect(s.walks).toEqual({
+      count: 2,
+      refs: 8,
+      pwc: { pde: { lookups: 2, hits: 0 }, pdpte: { lookups: 2, hits: 0 }, pml4e: { lookups: 2, hits: 0 } },
+    });
+    expect(run([page(0), page(1)], { pwc: DEFAULT_PWC }).walks.refs).toBe(5);
+  });
+
+  it('a switch without PCID empties them; [CR3] of the current space does not', () => {
+    const lines = ['[CR3] 0x1', page(0), '[CR3] 0x2', page(0), '[CR3] 0x1', page(1), '[CR3] 0x1', page(2)];
+    const s = run(lines, { pwc: DEFAULT_PWC });
+    // space 1 page 0 (4), space 2 page 0 (4), back in space 1 page 1: emptied
+    // by the switch (4), page 2: pde hit (1).
+    expect(s.contextSwitches).toBe(2);
+    expect(s.walks.pwc!.pde).toEqual({ lookups: 4, hits: 1 });
+    expect(s.walks.refs).toBe(4 + 4 + 4 + 1);
+  });
+
+  it('with PCID a switch keeps them, tagged by address space', () => {
+    const lines = ['[CR3] 0x1', page(0), '[CR3] 0x2', page(1), '[CR3] 0x1', page(1), '[CR3] 0x2', page(2)];
+    const s = run(lines, { pwc: DEFAULT_PWC, pcid: true });
+    // space 1 page 0 (4); space 2 page 1: space 1's PT 0 is not its own (4);
+    // space 1 page 1: pde hit (1); space 2 page 2: pde hit (1).
+    expect(s.walks.pwc!.pde).toEqual({ lookups: 4, hits: 2 });
+    expect(s.walks.refs).toBe(4 + 4 + 1 + 1);
+    expect(s.faults.minor).toBe(4);
+  });
+
+  it('x86-32 has only pde, tagged per 4 MiB; 1 entry read on a hit', () => {
+    const lines = [page(0), page(1023), page(1024)];
+    const s = run(lines, pwc(DEFAULT_PWC, { paging: 'x86-32' }));
+    expect(s.walks).toEqual({ count: 3, refs: 2 + 1 + 2, pwc: { pde: { lookups: 3, hits: 1 } } });
+    // Sizes of levels the mode lacks change nothing.
+    const t = run(lines, pwc({ pdpte: 8, pml4e: 4, pml5e: 2 }, { paging: 'x86-32' }));
+    expect(t.walks).toEqual({ count: 3, refs: 6, pwc: { pde: { lookups: 3, hits: 0 } } });
+  });
+
+  it('pae has pde (per 2 MiB) and pdpte (per 1 GiB)', () => {
+    // page 0 (3); page 512: pdpte hit (2); page 513: pde hit (1); page 2^18,
+    // PDPT slot 1: none (3).
+    const s = run([page(0), page(512), page(513), page(1 << 18)], pwc(DEFAULT_PWC, { paging: 'pae' }));
+    expect(s.walks).toEqual({
+      count: 4,
+      refs: 3 + 2 + 1 + 3,
+      pwc: { pde: { lookups: 4, hits: 1 }, pdpte: { lookups: 3, hits: 1 } },
+    });
+  });
+
+  it('la57 has four; a pml5e hit reads 4 entries', () => {
+    // VA 2^39 (page 2^27): PML4 slot 1 of PML5 slot 0; VA 2^48: PML5 slot 1.
+    const s = run([page(0), mem('8000000000'), mem('1000000000000')], pwc(DEFAULT_PWC, { paging: 'la57' }));
+    expect(s.walks).toEqual({
+      count: 3,
+      refs: 5 + 4 + 5,
+      pwc: {
+        pde: { lookups: 3, hits: 0 },
+        pdpte: { lookups: 3, hits: 0 },
+        pml4e: { lookups: 3, hits: 0 },
+        pml5e: { lookups: 3, hits: 1 },
+      },
+    });
+  });
+
+  it('tag on the VPN bits above each level\'s index, upper half of the address space included', () => {
+    // x86-64: ffff8000_00000000 and ffff8000_001ff000 share a PT; ffff8000_00200000 does not, but shares the PD.
+    const s = run([mem('ffff800000000000'), mem('ffff8000001ff000'), mem('ffff800000200000')], pwc(DEFAULT_PWC));
+    expect(s.walks.refs).toBe(4 + 1 + 2);
+    // The shifts are those of the tables the entries point to (docs/metrics.md's table).
+    for (const mode of PAGING_MODES) {
+      const layout = PAGING_LAYOUTS[mode];
+      expect(layout.pwcShifts.length, mode).toBe(layout.levels - 1);
+      expect([...layout.pwcShifts].reverse(), mode).toEqual(layout.tableShifts.map((shift) => shift - 12n));
+    }
+  });
+
+  it('rejects unknown levels and sizes that are not non-negative integers', () => {
+    for (const sizes of [{ pde: -1 }, { pdpte: 1.5 }, { pml4e: Number.NaN }, { pte: 4 }] as Array<Partial<Record<PwcLevel, number>>>) {
+      expect(() => run([page(0)], { pwc: sizes }), JSON.stringify(sizes)).toThrow(/page-walk cache/);
+    }
+  });
+});
+
 describe('decoding', () => {
   const lackey = { format: 'lackey', sizeShift: false } as const;
   const execlog = { format: 'execlog', sizeShift: false } as const;
@@ -1009,7 +1237,8 @@ describe('the trace-frame histogram (physicalPfn)', () => {
 const LEVELS: Record<PagingMode, number> = { 'x86-32': 2, pae: 3, 'x86-64': 4, la57: 5 };
 
 /** What must hold for any trace and machine, whatever the exact counts. */
-function checkInvariants(s: Stats, paging: PagingMode = 'x86-64'): void {
+function checkInvariants(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'> = {}): void {
+  const paging = machine.paging ?? 'x86-64';
   const levels = [s.tlb.l1d, s.tlb.l1i, ...(s.tlb.l2 ? [s.tlb.l2] : [])];
   for (const l of levels) expect(l.hits + l.misses).toBe(l.lookups);
   const l1Misses = s.tlb.l1d.misses + s.tlb.l1i.misses;
@@ -1019,7 +1248,7 @@ function checkInvariants(s: Stats, paging: PagingMode = 'x86-64'): void {
   } else {
     expect(s.walks.count).toBe(l1Misses);
   }
-  expect(s.walks.refs).toBe(LEVELS[paging] * s.walks.count);
+  checkWalks(s, machine);
   expect(s.faults.minor).toBeLessThanOrEqual(s.walks.count);
   expect(s.frames.used - s.frames.pageTable).toBe(s.faults.minor);
   const translated = s.pfn.reduce((sum, [, n]) => sum + n, 0);
@@ -1038,6 +1267,33 @@ function checkInvariants(s: Stats, paging: PagingMode = 'x86-64'): void {
   const physical = sum(s.physicalPfn);
   expect(physical).toBeGreaterThanOrEqual(s.accesses.physical - s.accesses.mmio);
   expect(physical).toBeLessThanOrEqual(s.accesses.read + s.accesses.write + s.accesses.fetch - s.accesses.mmio);
+}
+
+/**
+ * walks.pwc is there iff the machine has page-walk caches, with every cache
+ * of the mode; each walk probes pde, then each next cache while it misses,
+ * and reads k entries on a hit in cache k, every level's otherwise.
+ */
+function checkWalks(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'>): void {
+  const levels = LEVELS[machine.paging ?? 'x86-64'];
+  if (machine.pwc === undefined) {
+    expect('pwc' in s.walks).toBe(false);
+    expect(s.walks.refs).toBe(levels * s.walks.count);
+    return;
+  }
+  const caches = PWC_LEVELS.slice(0, levels - 1);
+  expect(Object.keys(s.walks.pwc ?? {}).sort()).toEqual([...caches].sort());
+  let probes = s.walks.count;
+  let refs = 0;
+  caches.forEach((name, i) => {
+    const { lookups, hits } = s.walks.pwc![name]!;
+    expect(lookups, name).toBe(probes);
+    expect(hits, name).toBeLessThanOrEqual(lookups);
+    if ((machine.pwc![name] ?? 0) === 0) expect(hits, name).toBe(0);
+    refs += (i + 1) * hits;
+    probes -= hits;
+  });
+  expect(s.walks.refs).toBe(refs + levels * probes);
 }
 
 /** The total of a histogram or of a table's counts. */
@@ -1076,13 +1332,23 @@ describe('generated traces', () => {
       PagingMode,
       { lookups: number; untranslatable: number }
     >;
+    const pwcMachines = Object.fromEntries(PAGING_MODES.map((mode) => [mode, 0])) as Record<PagingMode, number>;
+    const pwcHits = Object.fromEntries(PWC_LEVELS.map((name) => [name, 0])) as Record<PwcLevel, number>;
     for (let seed = 1; seed <= 150; seed++) {
       const trace = randomTrace(seed);
       formats.add(trace.format);
       const machine = randomMachine(seed);
       const mode = machine.paging ?? 'x86-64';
       const s = referenceReplay(trace.text, trace, machine);
-      checkInvariants(s, mode);
+      checkInvariants(s, machine);
+      if (machine.pwc) {
+        pwcMachines[mode]++;
+        for (const [name, counts] of Object.entries(s.walks.pwc!)) pwcHits[name as PwcLevel] += counts.hits;
+        // Page-walk caches change the refs and nothing else.
+        const off = referenceReplay(trace.text, trace, { ...machine, pwc: undefined });
+        expect({ ...s, walks: off.walks }, `seed ${seed}`).toEqual(off);
+        expect(s.walks.refs, `seed ${seed}`).toBeLessThanOrEqual(off.walks.refs);
+      }
       byMode[mode].lookups += s.tlb.l1d.lookups + s.tlb.l1i.lookups;
       byMode[mode].untranslatable += s.faults.nonCanonical;
       seen.crossings += s.crossings;
@@ -1106,7 +1372,36 @@ describe('generated traces', () => {
     for (const mode of PAGING_MODES) {
       expect(byMode[mode].lookups, `${mode} lookups`).toBeGreaterThan(0);
       expect(byMode[mode].untranslatable, `${mode} untranslatable`).toBeGreaterThan(0);
+      expect(pwcMachines[mode], `${mode} with page-walk caches`).toBeGreaterThan(0);
     }
+    for (const name of PWC_LEVELS) expect(pwcHits[name], `${name} hits`).toBeGreaterThan(0);
+  });
+
+  it('machines have page-walk caches about 4 times in 10: defaults, small sizes, levels left out', () => {
+    let on = 0;
+    let defaults = 0;
+    let leftOut = 0;
+    let zero = 0;
+    let one = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const { pwc } = randomMachine(seed);
+      if (!pwc) continue;
+      on++;
+      if (PWC_LEVELS.every((name) => pwc[name] === DEFAULT_PWC[name])) {
+        defaults++;
+        continue;
+      }
+      for (const name of PWC_LEVELS) {
+        const n = pwc[name];
+        if (n === undefined) leftOut++;
+        else expect(Number.isInteger(n) && n >= 0 && n <= 6, `seed ${seed} ${name}=${n}`).toBe(true);
+        if (n === 0) zero++;
+        if (n === 1) one++;
+      }
+    }
+    expect(on).toBeGreaterThan(90);
+    expect(on).toBeLessThan(150);
+    for (const [name, count] of Object.entries({ defaults, leftOut, zero, one })) expect(count, name).toBeGreaterThan(10);
   });
 
   it('machines draw every paging mode, mostly x86-64', () => {

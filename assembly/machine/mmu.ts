@@ -11,6 +11,7 @@ import { countObservedFault } from "../observers/faults";
 import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits } from "./pagetable";
+import { flushPwc } from "./pwc";
 
 // Tags keep the significant bits of a translatable VPN (vpnBits: 20, 36 or
 // 45 by paging mode) and the address space above them, so entries of
@@ -64,6 +65,7 @@ export function configureMachine(
 }
 
 function flushAll(): void {
+  flushPwc();
   l1d!.flush();
   l1i!.flush();
   if (l2) l2!.flush();
@@ -154,6 +156,7 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
 function invlpg(va: u64): void {
   invlpgs++;
   let vpn = va >> 12;
+  flushPwc(); // INVLPG empties the page-walk caches, as on Intel
   if (!translatable(vpn)) return;
   let tag = tagOf(vpn);
   l1d!.invalidate(tag, vpn);

@@ -9,6 +9,7 @@
 // them, belong in a parallel array that only faults and fills read.
 
 import { allocDataFrame, allocTableFrame } from "./frames";
+import { probePwc, fillPwc, pwcLevels } from "./pwc";
 import { PAGING_X86_32, PAGING_PAE, PAGING_LA57 } from "../abi";
 
 export let levels: u32 = 4;
@@ -109,11 +110,29 @@ function rootOf(asid: u32): u32 {
 /**
  * Walks asid's tables for vpn and returns the data frame. A page that is not
  * mapped is a minor fault: the missing tables are allocated top-down, then
- * the data frame, and the walk completes.
+ * the data frame, and the walk completes. Page-walk caches decide how many
+ * entries the walk reads.
  */
 export function walk(asid: u32, vpn: u64): u64 {
   walks++;
-  walkRefs += levels;
+  let hit: u32 = 0;
+  if (pwcLevels() != 0) {
+    // Each upper level's key: the address space and the bits that select its entry.
+    let significant = vpn & ((<u64>1 << vpnBits) - 1);
+    for (let k: u32 = 1; k < levels; k++) {
+      store<u64>(pwcKeys + (<usize>(k - 1) << 3), (significant >> load<u32>(shifts + (<usize>k << 2))) | (<u64>asid << vpnBits));
+    }
+    hit = probePwc(pwcKeys);
+  }
+  walkRefs += hit != 0 ? hit : levels;
+  let pfn = descend(asid, vpn);
+  if (pwcLevels() != 0) fillPwc(pwcKeys, hit != 0 ? hit : levels);
+  return pfn;
+}
+
+const pwcKeys = memory.data(4 * 8, 8);
+
+function descend(asid: u32, vpn: u64): u64 {
   let node = rootOf(asid);
   for (let level: u32 = levels - 1; level > 0; level--) {
     let child = load<u32>(slotOf(node, vpn, level));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as abi from '../../assembly/abi.js';
 import { packageRoot } from '../paths.js';
 import type { ByteSource } from '../input/source.js';
-import { policyOf, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
+import { PAGING_LEVELS, PWC_LEVELS, policyOf, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -17,6 +17,7 @@ interface CoreExports {
     l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, paging: number, pcid: number,
   ): void;
   setFormat(format: number): void;
+  pageWalkCaches(pde: number, pdpte: number, pml4e: number, pml5e: number): void;
   inputWindow(): number;
   feed(len: number, eof: number): number;
   position(binary: number): number;
@@ -138,6 +139,8 @@ export class CoreSession {
       machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1),
       PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid,
     );
+    const pwc = machine.pwc;
+    if (pwc) this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0);
     this.windowPtr = this.core.inputWindow() >>> 0;
   }
 
@@ -264,6 +267,12 @@ export class CoreSession {
       physicalPfn: this.physicalCounts(),
     };
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
+    if (this.opts.machine.pwc) {
+      const upper = PAGING_LEVELS[this.opts.machine.paging ?? 'x86-64'] - 1;
+      stats.walks.pwc = Object.fromEntries(
+        PWC_LEVELS.slice(0, upper).map((name, k) => [name, { lookups: c[abi.C_PWC_LOOKUPS + k], hits: c[abi.C_PWC_HITS + k] }]),
+      );
+    }
     return stats;
   }
 

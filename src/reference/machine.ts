@@ -4,6 +4,7 @@
 import { FIRST_PFN, policyOf, type Geometry, type MachineConfig, type Stats, type TlbLevel } from '../model.js';
 import type { AccessEvent, ControlEvent, TraceEvent } from './decode.js';
 import { PageTable, pagingLayout, type PagingLayout } from './pagetable.js';
+import { PageWalkCaches } from './pwc.js';
 import { randomStart, Tlb } from './tlb.js';
 
 const PAGE_SHIFT = 12n;
@@ -23,6 +24,8 @@ export class Machine {
   private readonly l1d: Tlb;
   private readonly l1i: Tlb;
   private readonly l2: Tlb | null;
+  /** null: no page-walk caches (no `pwc` in the config). */
+  private readonly pwc: PageWalkCaches | null;
   /** The paging mode's tree shape and translatable pages. */
   private readonly paging: PagingLayout;
 
@@ -65,6 +68,7 @@ export class Machine {
     this.l1d = tlb('l1d', config.l1d);
     this.l1i = tlb('l1i', config.l1i);
     this.l2 = config.l2 ? tlb('l2', config.l2) : null;
+    this.pwc = config.pwc !== undefined ? new PageWalkCaches(config.pwc, this.paging) : null;
     this.implicitSpace = this.newSpace();
     this.current = this.implicitSpace;
   }
@@ -75,6 +79,12 @@ export class Machine {
 
   private tlbs(): Tlb[] {
     return this.l2 ? [this.l1d, this.l1i, this.l2] : [this.l1d, this.l1i];
+  }
+
+  /** Every TLB and page-walk cache, all address spaces ([TLB_FLUSH], a switch without PCID). */
+  private flushAll(): void {
+    for (const tlb of this.tlbs()) tlb.flush();
+    this.pwc?.clear();
   }
 
   private allocateFrame = (): number => this.nextPfn++;
@@ -93,11 +103,13 @@ export class Machine {
         this.counts.invlpg++;
         const vpn = event.va >> PAGE_SHIFT;
         for (const tlb of this.tlbs()) tlb.invalidate(this.current.id, vpn);
+        // As on Intel: the page-walk caches are emptied entirely.
+        this.pwc?.clear();
         break;
       }
       case 'flush':
         this.counts.flushes++;
-        for (const tlb of this.tlbs()) tlb.flush();
+        this.flushAll();
         break;
       case 'pageFault':
         this.counts.observedFaults++;
@@ -128,7 +140,7 @@ export class Machine {
     if (space === this.current) return;
     this.counts.contextSwitches++;
     this.current = space;
-    if (!this.config.pcid) for (const tlb of this.tlbs()) tlb.flush();
+    if (!this.config.pcid) this.flushAll();
   }
 
   private access(event: AccessEvent): void {
@@ -185,12 +197,20 @@ export class Machine {
 
   private walk(space: AddressSpace, vpn: bigint): number {
     this.counts.walks++;
-    this.counts.walkRefs += this.paging.levels;
-    const mapped = space.table.frameOf(vpn);
-    if (mapped !== undefined) return mapped;
-    this.counts.minorFaults++;
-    const { tables, pfn } = space.table.map(vpn, this.allocateFrame);
-    this.pageTableFrames += tables;
+    // A hit in page-walk cache k leaves k entries to read; no hit (or no
+    // caches), one per level from the root.
+    const reads = this.pwc ? this.pwc.probe(space.id, vpn) : this.paging.levels;
+    this.counts.walkRefs += reads;
+    let pfn = space.table.frameOf(vpn);
+    if (pfn === undefined) {
+      this.counts.minorFaults++;
+      const mapped = space.table.map(vpn, this.allocateFrame);
+      this.pageTableFrames += mapped.tables;
+      pfn = mapped.pfn;
+    }
+    // Once the page is mapped (a fault's walk too): the upper-level entries
+    // the walk read go into their caches.
+    this.pwc?.fill(space.id, vpn, reads);
     return pfn;
   }
 
@@ -228,6 +248,7 @@ export class Machine {
       physicalPfn: histogram(this.accessesPerPhysicalPfn),
     };
     if (this.l2) stats.tlb.l2 = level(this.l2);
+    if (this.pwc) stats.walks.pwc = this.pwc.stats();
     return stats;
   }
 }

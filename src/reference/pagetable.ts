@@ -19,6 +19,13 @@ export interface PagingLayout {
    * bits above 21 (x86-32: 22).
    */
   tableShifts: readonly bigint[];
+  /**
+   * Per page-walk cache the mode has, deepest first (`pde`, `pdpte`, `pml4e`,
+   * `pml5e`: one per level above the PT): the bit of the VPN where that
+   * level's index starts. Cache k tags an entry by `vpn >> pwcShifts[k-1]`,
+   * which names the table the entry points to.
+   */
+  pwcShifts: readonly bigint[];
   /** Whether the mode can translate the page `vpn` (a 52-bit value). */
   translatable(vpn: bigint): boolean;
 }
@@ -37,13 +44,13 @@ const canonical = (bits: bigint) => {
 
 export const PAGING_LAYOUTS: Readonly<Record<PagingMode, PagingLayout>> = {
   // PD (bits 31-22), PT (21-12).
-  'x86-32': { levels: 2, tableShifts: [22n], translatable: below4G },
+  'x86-32': { levels: 2, tableShifts: [22n], pwcShifts: [10n], translatable: below4G },
   // PDPT (bits 31-30, 4 entries, one frame), PD (29-21), PT (20-12).
-  pae: { levels: 3, tableShifts: [30n, 21n], translatable: below4G },
+  pae: { levels: 3, tableShifts: [30n, 21n], pwcShifts: [9n, 18n], translatable: below4G },
   // PML4 (47-39), PDPT (38-30), PD (29-21), PT (20-12).
-  'x86-64': { levels: 4, tableShifts: [39n, 30n, 21n], translatable: canonical(48n) },
+  'x86-64': { levels: 4, tableShifts: [39n, 30n, 21n], pwcShifts: [9n, 18n, 27n], translatable: canonical(48n) },
   // PML5 (56-48), PML4 (47-39), PDPT, PD, PT.
-  la57: { levels: 5, tableShifts: [48n, 39n, 30n, 21n], translatable: canonical(57n) },
+  la57: { levels: 5, tableShifts: [48n, 39n, 30n, 21n], pwcShifts: [9n, 18n, 27n, 36n], translatable: canonical(57n) },
 };
 
 /** The layout of a machine's paging mode (default x86-64); throws on an unknown one. */

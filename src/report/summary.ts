@@ -59,6 +59,9 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
 
   const perWalk = s.walks.count === 0 ? '' : `, ${(s.walks.refs / s.walks.count).toFixed(2)} per walk`;
   out.push(`walks     ${int(s.walks.count)} (${int(s.walks.refs)} page-table entries read${perWalk})`);
+  for (const [name, c] of Object.entries(s.walks.pwc ?? {})) {
+    out.push(`  PWC ${name.padEnd(5)} ${int(c.hits)} hits of ${int(c.lookups)} probes (${pct(c.hits, c.lookups)})`);
+  }
   const f = s.faults;
   out.push(
     `faults    ${int(f.minor)} minor, ${int(f.major)} major, ${int(f.nonCanonical)} non-canonical;` +
