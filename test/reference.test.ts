@@ -1238,7 +1238,6 @@ const LEVELS: Record<PagingMode, number> = { 'x86-32': 2, pae: 3, 'x86-64': 4, l
 
 /** What must hold for any trace and machine, whatever the exact counts. */
 function checkInvariants(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'> = {}): void {
-  const paging = machine.paging ?? 'x86-64';
   const levels = [s.tlb.l1d, s.tlb.l1i, ...(s.tlb.l2 ? [s.tlb.l2] : [])];
   for (const l of levels) expect(l.hits + l.misses).toBe(l.lookups);
   const l1Misses = s.tlb.l1d.misses + s.tlb.l1i.misses;
