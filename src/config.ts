@@ -46,7 +46,9 @@ export function checkMachine(machine: MachineConfig): void {
     if (!geometry || policyOf(machine, level) !== 'plru') continue;
     const ways = geometry.ways;
     if ((ways & (ways - 1)) !== 0) {
-      throw new UserError(`--${level} ${geometry.entries}:${ways}: plru needs a power-of-two number of ways`);
+      throw new UserError(
+        `--${level} ${geometry.entries}:${ways}: plru needs a power-of-two number of ways (give this level another policy with --${level}-policy)`,
+      );
     }
   }
 }
