@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as abi from '../../assembly/abi.js';
 import { packageRoot } from '../paths.js';
+import { UserError } from '../errors.js';
 import type { ByteSource } from '../input/source.js';
 import { PAGING_LEVELS, PWC_LEVELS, policyOf, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
 
@@ -124,8 +125,15 @@ export class CoreSession {
   constructor(private readonly opts: CoreOptions) {
     const instance = new WebAssembly.Instance(coreModule(), {
       env: {
-        abort(_msg: number, _file: number, line: number, column: number) {
-          throw new Error(`tlbscope core aborted at ${line}:${column}`);
+        // The core aborts only on a limit it states (e.g. too many address
+        // spaces for a TLB tag): the user's to know, not a crash.
+        abort: (message: number) => {
+          const why = this.coreString(message);
+          throw new UserError(
+            why === 'Allocation too large'
+              ? 'the simulated machine outgrew WebAssembly memory (page tables and per-frame counts are kept for every page touched)'
+              : `the simulated machine hit a limit: ${why}`,
+          );
         },
       },
     });
@@ -142,6 +150,14 @@ export class CoreSession {
     const pwc = machine.pwc;
     if (pwc) this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0);
     this.windowPtr = this.core.inputWindow() >>> 0;
+  }
+
+  /** An AssemblyScript string: UTF-16 code units, their byte length just before them. */
+  private coreString(ptr: number): string {
+    if (ptr === 0) return 'unknown';
+    const buffer = this.core.memory.buffer;
+    const bytes = new Uint32Array(buffer, (ptr >>> 0) - 4, 1)[0];
+    return Buffer.from(buffer, ptr >>> 0, bytes).toString('utf16le');
   }
 
   // memory.grow detaches the buffer, so views are taken anew after every call.
