@@ -29,6 +29,9 @@ export const POLICY_FIFO = 1;
 export const POLICY_RANDOM = 2;
 export const POLICY_PLRU = 3;
 
+/** First PFN handed out by the sequential frame allocator. */
+export const FIRST_PFN = 256;
+
 /** Bytes of one event (records.ts has the layout). */
 export const EVENT_BYTES = 24;
 

@@ -66,8 +66,8 @@ export const DEFAULT_MACHINE: MachineConfig = {
   pcid: false,
 };
 
-/** First PFN handed out by the sequential frame allocator. */
-export const FIRST_PFN = 256;
+/** First PFN handed out by the sequential frame allocator (the core's ABI defines it). */
+export { FIRST_PFN } from '../assembly/abi.js';
 
 export interface LevelStats {
   lookups: number;

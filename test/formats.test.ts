@@ -13,7 +13,7 @@ import { replayPaths, type ReplayRequest } from '../src/replay.js';
 import { replayPipelined } from '../src/engine/pipeline.js';
 import { DEFAULT_MACHINE, TEXT_FORMATS, type Format, type Stats } from '../src/model.js';
 import { referenceReplay } from '../src/reference/replay.js';
-import { readTrace, tracePath, TRACES } from './answers.js';
+import { readTrace, tracePath } from './answers.js';
 import { randomMachine, randomTrace } from './gen.js';
 import type { BadLine } from '../src/engine/core.js';
 
@@ -206,9 +206,6 @@ describe('sniffing', () => {
     expect((await replay([file('garbage\n???\n0 1000\n')])).formats).toEqual(['din']);
   });
 });
-
-// Silence "unused" for TRACES: it asserts the shared traces exist on import.
-void TRACES;
 
 describe('two threads (a decoding worker) give the same results as one', () => {
   it('on random traces of every format, events cut at any byte between the threads', async () => {

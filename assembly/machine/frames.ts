@@ -3,10 +3,9 @@
 // memory limit yet).
 
 import { reserveFrame } from "../observers/pfn";
+import { FIRST_PFN } from "../abi";
 
-export const FIRST_PFN: u64 = 256;
-
-export let nextPfn: u64 = FIRST_PFN;
+export let nextPfn: u64 = <u64>FIRST_PFN;
 export let framesUsed: u64 = 0;
 export let pageTableFrames: u64 = 0;
 

@@ -3,7 +3,7 @@
 // tables, and keeps the address-space state. Semantics: docs/metrics.md.
 
 import {
-  OP_READ, OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
+  OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
   FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA,
 } from "../abi";
 import { countPhysical } from "../observers/physical";

@@ -7,11 +7,7 @@ const WRITTEN = 0; // slots written so far
 const READ = 1; // slots read so far
 const STATE = 2; // RUNNING, DONE or FAILED
 const HEADER_INTS = 4;
-/**
- * Waits are bounded: a lost wakeup (seen here as a writer asleep on a ring
- * the reader had emptied) then costs one period, not a hang.
- */
-const WAIT_LIMIT_MS = 5;
+
 
 export const RUNNING = 0;
 export const DONE = 1;
@@ -58,9 +54,11 @@ export class RingWriter extends Ring {
     }
   }
 
+  // Waits on the very value the check saw: loading READ again for the wait
+  // let the reader empty the ring in between and the writer sleep forever.
   private waitForRoom(written: number): void {
     for (let read = Atomics.load(this.header, READ); written - read >= this.shape.slots; read = Atomics.load(this.header, READ)) {
-      Atomics.wait(this.header, READ, read, WAIT_LIMIT_MS);
+      Atomics.wait(this.header, READ, read);
     }
   }
 
