@@ -20,6 +20,29 @@ export const PAGING_MODES = ['x86-32', 'pae', 'x86-64', 'la57'] as const;
 export type PagingMode = (typeof PAGING_MODES)[number];
 export const PAGING_LEVELS: Record<PagingMode, number> = { 'x86-32': 2, pae: 3, 'x86-64': 4, la57: 5 };
 
+/** Page sizes (`--huge`): every page of the run is mapped at this size. */
+export const PAGE_SIZES = ['4K', '2M', '4M', '1G'] as const;
+export type PageSize = (typeof PAGE_SIZES)[number];
+/** log2 of each page size in bytes. */
+export const PAGE_SHIFTS: Record<PageSize, number> = { '4K': 12, '2M': 21, '4M': 22, '1G': 30 };
+/** The page sizes each paging mode can map (x86-32 has PSE 4 MiB pages; PAE 2 MiB; 64-bit modes 2 MiB and 1 GiB). */
+export const MODE_PAGE_SIZES: Record<PagingMode, readonly PageSize[]> = {
+  'x86-32': ['4K', '4M'],
+  pae: ['4K', '2M'],
+  'x86-64': ['4K', '2M', '1G'],
+  la57: ['4K', '2M', '1G'],
+};
+
+/** Which resident data page a full frame pool gives up (docs/metrics.md, Physical memory). */
+export const EVICTION_POLICIES = ['lru', 'fifo', 'clock', 'opt'] as const;
+export type EvictionPolicy = (typeof EVICTION_POLICIES)[number];
+
+/** The order in which free frames are handed out. */
+export const ALLOCATORS = ['sequential', 'shuffled'] as const;
+export type Allocator = (typeof ALLOCATORS)[number];
+/** Frames in the shuffled allocator's pool when no --frames limit sets it: 4 GiB. */
+export const SHUFFLED_POOL_FRAMES = 1 << 20;
+
 /** The policy a level uses. */
 export function policyOf(machine: MachineConfig, level: TlbLevel): Policy {
   return machine.levelPolicies?.[level] ?? machine.policy;
@@ -50,6 +73,14 @@ export interface MachineConfig {
   paging?: PagingMode;
   /** Keep TLB entries (tagged by address space) across context switches. */
   pcid: boolean;
+  /** Size every page is mapped at (default 4K). */
+  pageSize?: PageSize;
+  /** Physical memory in 4 KiB frames (data and page tables); absent: unlimited. */
+  frames?: number;
+  /** Victim choice when the frame pool is full (default lru); only with `frames`. */
+  evict?: EvictionPolicy;
+  /** Frame allocation order (default sequential); `shuffled` draws from `seed`. */
+  alloc?: Allocator;
 }
 
 export interface DecodeOptions {
@@ -88,6 +119,7 @@ export interface Stats {
   };
   faults: {
     minor: number;
+    /** Touches of evicted pages (0 without a frame limit). */
     major: number;
     nonCanonical: number;
     observed: number;
@@ -95,6 +127,8 @@ export interface Stats {
     observedByReason: Record<string, number>;
   };
   frames: { used: number; pageTable: number };
+  /** Present with a frame limit (machine.frames). */
+  memory?: { frames: number; evictions: number; writebacks: number; shootdowns: number };
   contexts: number;
   contextSwitches: number;
   invlpg: number;
