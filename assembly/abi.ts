@@ -29,6 +29,16 @@ export const POLICY_FIFO = 1;
 export const POLICY_RANDOM = 2;
 export const POLICY_PLRU = 3;
 
+// Victim choice when the frame pool is full (docs/metrics.md, Physical memory).
+export const EVICT_LRU = 0;
+export const EVICT_FIFO = 1;
+export const EVICT_CLOCK = 2;
+export const EVICT_OPT = 3;
+
+// Frame allocation order.
+export const ALLOC_SEQUENTIAL = 0;
+export const ALLOC_SHUFFLED = 1;
+
 /** First PFN handed out by the sequential frame allocator. */
 export const FIRST_PFN = 256;
 
@@ -107,7 +117,12 @@ export const C_EVENTS = 29;
 export const C_PWC_LOOKUPS = 30;
 /** Page-walk cache hits, same order (4 counters). */
 export const C_PWC_HITS = 34;
-export const COUNTER_COUNT = 38;
+export const C_EVICTIONS = 38;
+export const C_WRITEBACKS = 39;
+export const C_SHOOTDOWNS = 40;
+/** Translations made (pages looked up): the length of OPT's pre-pass record. */
+export const C_TRANSLATIONS = 41;
+export const COUNTER_COUNT = 42;
 
 /** Distinct [PAGE_FAULT] reasons kept; further ones count as "other". */
 export const REASON_CAPACITY = 32;

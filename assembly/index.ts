@@ -14,9 +14,12 @@ import {
   configureMachine, drainTranslationCounts, l1d, l1i, l2, accessCounts, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
 } from "./machine/mmu";
-import { walks, walkRefs, minorFaults, levels } from "./machine/pagetable";
+import { walks, walkRefs, minorFaults, majorFaults, levels, leaf } from "./machine/pagetable";
 import { configurePwc, pwcLookups, pwcHits } from "./machine/pwc";
-import { framesUsed, pageTableFrames, nextPfn } from "./machine/frames";
+import {
+  framesUsed, pageTableFrames, pfnLimit, evictions, writebacks, shootdowns, translations,
+  configureFrames, recordTranslations, nextUses as opNextUses, futureBuffer as optFutureBuffer,
+} from "./machine/frames";
 import { pfnCounts } from "./observers/pfn";
 import { physicalCapacity, physicalKeys, physicalValues } from "./observers/physical";
 import { internReason, reasonCount, reasonTablePtr, reasonCountsPtr } from "./observers/faults";
@@ -27,18 +30,41 @@ const counterBlock = memory.data(abi.COUNTER_COUNT * 8, 16);
 export function init(
   mode: u32, sizeShift: bool, strict: bool, window: u32,
   l1dEntries: u32, l1dWays: u32, l1dPolicy: u32, l1iEntries: u32, l1iWays: u32, l1iPolicy: u32,
-  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, pcid: bool,
+  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, pcid: bool, pageShift: u32,
 ): void {
   initBatch();
   initInput(strict, window);
   setMode(mode);
   setSizeShift(sizeShift);
-  configureMachine(l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy, seed, paging, pcid);
+  configureMachine(l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy, seed, paging, pcid, pageShift);
 }
 
 /** Turns page-walk caches on with these entries per level (after init). */
 export function pageWalkCaches(pde: u32, pdpte: u32, pml4e: u32, pml5e: u32): void {
-  configurePwc(pde, pdpte, pml4e, pml5e, levels);
+  configurePwc(pde, pdpte, pml4e, pml5e, levels, leaf);
+}
+
+/**
+ * The frame pool (after init, before the first feed): frames = 0 for no
+ * limit; shuffledPool frames in the shuffled allocator's pool without one.
+ */
+export function physicalMemory(frames: u64, evict: u32, alloc: u32, seed: u64, shuffledPool: u64): void {
+  configureFrames(frames, evict, alloc, seed, shuffledPool);
+}
+
+/** OPT's pre-pass: record every translation's page. */
+export function recordPages(): void {
+  recordTranslations();
+}
+
+/** After the pre-pass: each translation's next use (u32s, C_TRANSLATIONS of them). */
+export function nextUses(): usize {
+  return opNextUses();
+}
+
+/** OPT's second pass: where the driver copies the pre-pass's next uses (before the first feed). */
+export function futureBuffer(count: u64): usize {
+  return optFutureBuffer(count);
 }
 
 export function setFormat(format: u32): void {
@@ -140,7 +166,7 @@ export function counters(): usize {
   put(abi.C_WALKS, walks);
   put(abi.C_WALK_REFS, walkRefs);
   put(abi.C_FAULTS_MINOR, minorFaults);
-  put(abi.C_FAULTS_MAJOR, 0);
+  put(abi.C_FAULTS_MAJOR, majorFaults);
   put(abi.C_FAULTS_NONCANONICAL, nonCanonical);
   put(abi.C_FAULTS_OBSERVED, observedFaults);
   put(abi.C_FRAMES_USED, framesUsed);
@@ -151,9 +177,13 @@ export function counters(): usize {
   put(abi.C_FLUSHES, flushes);
   put(abi.C_BAD_LINES, badLines);
   put(abi.C_LINES, lines);
-  put(abi.C_PFN_LIMIT, framesUsed == 0 ? 0 : nextPfn);
+  put(abi.C_PFN_LIMIT, pfnLimit);
   put(abi.C_IGNORED_LINES, ignoredLines);
   put(abi.C_EVENTS, eventsRead);
+  put(abi.C_EVICTIONS, evictions);
+  put(abi.C_WRITEBACKS, writebacks);
+  put(abi.C_SHOOTDOWNS, shootdowns);
+  put(abi.C_TRANSLATIONS, translations);
   for (let k = 0; k < 4; k++) {
     put(abi.C_PWC_LOOKUPS + k, load<u64>(pwcLookups + (<usize>k << 3)));
     put(abi.C_PWC_HITS + k, load<u64>(pwcHits + (<usize>k << 3)));

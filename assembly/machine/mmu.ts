@@ -3,7 +3,7 @@
 // tables, and keeps the address-space state. Semantics: docs/metrics.md.
 
 import {
-  OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
+  OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
   FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA,
 } from "../abi";
 import { countPhysical } from "../observers/physical";
@@ -12,6 +12,7 @@ import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits } from "./pagetable";
 import { flushPwc } from "./pwc";
+import { limit, touchFrame, countTranslation } from "./frames";
 
 // Tags keep the significant bits of a translatable VPN (vpnBits: 20, 36 or
 // 45 by paging mode) and the address space above them, so entries of
@@ -23,6 +24,11 @@ let tagMask: u64 = (<u64>1 << 36) - 1;
 @inline function tagOf(vpn: u64): u64 {
   return (vpn & tagMask) | (<u64>currentSpace << tagShift);
 }
+
+// Page numbers are va >> pageShift (12, or 21/22/30 for huge pages); a
+// translatable page is checked by its first 4 KiB page, vpn << hugeShift.
+let pageShift: u64 = 12;
+let hugeShift: u64 = 0;
 
 export let l1d: Tlb | null = null;
 export let l1i: Tlb | null = null;
@@ -53,9 +59,11 @@ let startNamed = false;
 /** `seed` starts each level's random generator at seed + 1, + 2, + 3. */
 export function configureMachine(
   l1dEntries: u32, l1dWays: u32, l1dPolicy: u32, l1iEntries: u32, l1iWays: u32, l1iPolicy: u32,
-  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, withPcid: bool,
+  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, withPcid: bool, shift: u32,
 ): void {
-  configurePaging(paging);
+  pageShift = <u64>shift;
+  hugeShift = <u64>shift - 12;
+  configurePaging(paging, shift);
   tagShift = vpnBits;
   tagMask = (<u64>1 << vpnBits) - 1;
   l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1);
@@ -105,8 +113,8 @@ function firstAccessOfSpace(): void {
   contexts++;
 }
 
-function translate(l1: Tlb, vpn: u64): void {
-  if (!translatable(vpn)) {
+function translate(l1: Tlb, vpn: u64, op: u32): void {
+  if (!translatable(vpn << hugeShift)) {
     nonCanonical++;
     return;
   }
@@ -116,11 +124,26 @@ function translate(l1: Tlb, vpn: u64): void {
     let second = l2;
     if (second) pfn = second.lookup(tag, vpn);
     if (pfn < 0) {
-      pfn = <i64>walk(currentSpace, vpn);
+      pfn = <i64>walk(currentSpace, vpn << hugeShift);
       if (second) second.fill(tag, <u64>pfn);
     }
     l1.fill(tag, <u64>pfn);
   }
+  if (limit != 0) touchFrame(<u64>pfn, op == OP_WRITE);
+  countTranslation(tag);
+}
+
+/**
+ * Invalidates the evicted page (space, 4 KiB page vpn) in every TLB, under
+ * its own address space's tag; true if some TLB held it.
+ */
+export function shootDown(space: u32, vpn: u64): bool {
+  let page = vpn >> hugeShift;
+  let tag = (page & tagMask) | (<u64>space << tagShift);
+  let held = l1d!.invalidate(tag, page);
+  held = l1i!.invalidate(tag, page) || held;
+  if (l2) held = l2!.invalidate(tag, page) || held;
+  return held;
 }
 
 /** Makes the per-PFN counts complete (the L1s hold some back). */
@@ -144,20 +167,20 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
     }
   }
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
-  let first = va >> 12;
-  let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> 12;
-  translate(l1, first);
+  let first = va >> pageShift;
+  let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
+  translate(l1, first, op);
   if (last != first) {
     crossings++;
-    translate(l1, last);
+    translate(l1, last, op);
   }
 }
 
 function invlpg(va: u64): void {
   invlpgs++;
-  let vpn = va >> 12;
+  let vpn = va >> pageShift;
   flushPwc(); // INVLPG empties the page-walk caches, as on Intel
-  if (!translatable(vpn)) return;
+  if (!translatable(vpn << hugeShift)) return;
   let tag = tagOf(vpn);
   l1d!.invalidate(tag, vpn);
   l1i!.invalidate(tag, vpn);

@@ -8,15 +8,19 @@ import * as abi from '../../assembly/abi.js';
 import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { ByteSource } from '../input/source.js';
-import { PAGING_LEVELS, PWC_LEVELS, policyOf, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
+import { PAGE_SHIFTS, PAGING_LEVELS, PWC_LEVELS, SHUFFLED_POOL_FRAMES, policyOf, type EvictionPolicy, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
   init(
     mode: number, sizeShift: number, strict: number, window: number,
     l1dEntries: number, l1dWays: number, l1dPolicy: number, l1iEntries: number, l1iWays: number, l1iPolicy: number,
-    l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, paging: number, pcid: number,
+    l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, paging: number, pcid: number, pageShift: number,
   ): void;
+  physicalMemory(frames: bigint, evict: number, alloc: number, seed: bigint, shuffledPool: bigint): void;
+  recordPages(): void;
+  nextUses(): number;
+  futureBuffer(count: bigint): number;
   setFormat(format: number): void;
   pageWalkCaches(pde: number, pdpte: number, pml4e: number, pml5e: number): void;
   inputWindow(): number;
@@ -54,6 +58,10 @@ export interface CoreOptions {
   convert?: boolean;
   /** Bytes of the input window (default 4 MiB): one feed() per window. */
   windowBytes?: number;
+  /** OPT's pre-pass: record every translation's page (nextUses() then gives the future). */
+  recordPages?: boolean;
+  /** OPT's second pass: each translation's next use, from the pre-pass. */
+  future?: Uint32Array;
 }
 
 export interface CoreInput {
@@ -98,6 +106,12 @@ const PAGING_IDS: Record<PagingMode, number> = {
   pae: abi.PAGING_PAE,
   'x86-64': abi.PAGING_X86_64,
   la57: abi.PAGING_LA57,
+};
+const EVICT_IDS: Record<EvictionPolicy, number> = {
+  lru: abi.EVICT_LRU,
+  fifo: abi.EVICT_FIFO,
+  clock: abi.EVICT_CLOCK,
+  opt: abi.EVICT_OPT,
 };
 const POLICY_IDS: Record<Policy, number> = {
   lru: abi.POLICY_LRU,
@@ -145,10 +159,19 @@ export class CoreSession {
       opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
       machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
       machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1),
-      PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid,
+      PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid, PAGE_SHIFTS[machine.pageSize ?? '4K'],
     );
     const pwc = machine.pwc;
     if (pwc) this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0);
+    this.core.physicalMemory(
+      BigInt(machine.frames ?? 0), EVICT_IDS[machine.evict ?? 'lru'], machine.alloc === 'shuffled' ? abi.ALLOC_SHUFFLED : abi.ALLOC_SEQUENTIAL,
+      BigInt(machine.seed ?? 1), BigInt(SHUFFLED_POOL_FRAMES),
+    );
+    if (opts.recordPages) this.core.recordPages();
+    if (opts.future) {
+      const at = this.core.futureBuffer(BigInt(opts.future.length)) >>> 0;
+      new Uint32Array(this.core.memory.buffer, at, opts.future.length).set(opts.future);
+    }
     this.windowPtr = this.core.inputWindow() >>> 0;
   }
 
@@ -186,6 +209,14 @@ export class CoreSession {
       if (carry === abi.FEED_STOPPED) return false;
       if (eof) return true;
     }
+  }
+
+  /** After a pre-pass (recordPages): every translation's next use, 0xffffffff for never. */
+  nextUses(): Uint32Array {
+    const block = this.core.counters() >>> 0;
+    const count = new Float64Array(this.core.memory.buffer, block, abi.COUNTER_COUNT)[abi.C_TRANSLATIONS];
+    const at = this.core.nextUses() >>> 0;
+    return new Uint32Array(this.core.memory.buffer.slice(at, at + 4 * count));
   }
 
   private handOutEvents(onEvents: (events: Uint8Array) => void): void {
@@ -283,6 +314,14 @@ export class CoreSession {
       physicalPfn: this.physicalCounts(),
     };
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
+    if (this.opts.machine.frames !== undefined) {
+      stats.memory = {
+        frames: this.opts.machine.frames,
+        evictions: c[abi.C_EVICTIONS],
+        writebacks: c[abi.C_WRITEBACKS],
+        shootdowns: c[abi.C_SHOOTDOWNS],
+      };
+    }
     if (this.opts.machine.pwc) {
       const upper = PAGING_LEVELS[this.opts.machine.paging ?? 'x86-64'] - 1;
       stats.walks.pwc = Object.fromEntries(
@@ -344,12 +383,44 @@ export interface CoreResult {
   stopped: boolean;
 }
 
-/** Replays one source through a fresh core: the common case, and the tests'. */
+/** Whether the machine evicts by OPT, which needs a pre-pass over the trace. */
+export function needsPrePass(machine: MachineConfig): boolean {
+  return machine.frames !== undefined && machine.evict === 'opt';
+}
+
+/**
+ * OPT's pre-pass: replays the trace (fed by `feedAll`) on the machine without
+ * its frame limit, recording every translation's page, and returns each
+ * translation's next use for the real pass.
+ */
+export async function prePass(
+  opts: Omit<CoreOptions, 'recordPages' | 'future'>,
+  feedAll: (session: CoreSession) => Promise<boolean>,
+): Promise<Uint32Array> {
+  const { frames: _frames, evict: _evict, alloc: _alloc, ...unlimited } = opts.machine;
+  const session = new CoreSession({ ...opts, machine: unlimited, recordPages: true });
+  await feedAll(session);
+  return session.nextUses();
+}
+
+/** Replays one source through a fresh core: the common case, and the tests'. `open` may be called twice (OPT). */
 export async function replayCore(
-  source: ByteSource,
+  open: ByteSource | (() => ByteSource),
   opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number } & Omit<CoreInput, 'source' | 'format'>,
 ): Promise<CoreResult> {
-  const session = new CoreSession({ machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes });
-  const finished = await session.feed({ ...opts, source, format: opts.decode.format });
+  const source = () => {
+    if (typeof open === 'function') return open();
+    const s = open;
+    open = () => {
+      throw new Error(`${s.name}: OPT eviction reads the trace twice; give replayCore a function that opens it`);
+    };
+    return s;
+  };
+  const base = { machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes };
+  const future = needsPrePass(opts.machine)
+    ? await prePass(base, (session) => session.feed({ source: source(), format: opts.decode.format, chunkBytes: opts.chunkBytes }))
+    : undefined;
+  const session = new CoreSession({ ...base, future });
+  const finished = await session.feed({ ...opts, source: source(), format: opts.decode.format });
   return { stats: session.stats(), stopped: !finished };
 }
