@@ -35,6 +35,16 @@ export const EVICT_FIFO = 1;
 export const EVICT_CLOCK = 2;
 export const EVICT_OPT = 3;
 
+// Kernel layouts (docs/metrics.md, Kernel layouts).
+export const LAYOUT_FLAT = 0;
+export const LAYOUT_LINUX = 1;
+export const LAYOUT_PINTOS = 2;
+
+// Region permissions (a /proc/PID/maps line's rwx).
+export const PERM_READ = 1;
+export const PERM_WRITE = 2;
+export const PERM_EXEC = 4;
+
 // Frame allocation order.
 export const ALLOC_SEQUENTIAL = 0;
 export const ALLOC_SHUFFLED = 1;
@@ -122,7 +132,13 @@ export const C_WRITEBACKS = 39;
 export const C_SHOOTDOWNS = 40;
 /** Translations made (pages looked up): the length of OPT's pre-pass record. */
 export const C_TRANSLATIONS = 41;
-export const COUNTER_COUNT = 42;
+export const C_FAULTS_INVALID = 42;
+export const C_PROT_READ = 43;
+export const C_PROT_WRITE = 44;
+export const C_PROT_EXEC = 45;
+export const C_PROT_USER = 46;
+export const C_KPTI_SWITCHES = 47;
+export const COUNTER_COUNT = 48;
 
 /** Distinct [PAGE_FAULT] reasons kept; further ones count as "other". */
 export const REASON_CAPACITY = 32;

@@ -13,7 +13,9 @@ import { setMode, output, outputEvents, clearOutput } from "./dispatch";
 import {
   configureMachine, drainTranslationCounts, l1d, l1i, l2, accessCounts, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
+  invalidAccesses, protectionFaults, kptiSwitches, configureChecks,
 } from "./machine/mmu";
+import { configureLayout, setKernelText, beginMap, addRegion } from "./machine/layout";
 import { walks, walkRefs, minorFaults, majorFaults, levels, leaf } from "./machine/pagetable";
 import { configurePwc, pwcLookups, pwcHits } from "./machine/pwc";
 import {
@@ -50,6 +52,30 @@ export function pageWalkCaches(pde: u32, pdpte: u32, pml4e: u32, pml5e: u32): vo
  */
 export function physicalMemory(frames: u64, evict: u32, alloc: u32, seed: u64, shuffledPool: u64): void {
   configureFrames(frames, evict, alloc, seed, shuffledPool);
+}
+
+/**
+ * The kernel layout (after init): its kernel half and linear maps, the
+ * kernel text (replaced when ownText), and KPTI. Then any region maps, then
+ * checksReady().
+ */
+export function kernelLayout(kind: u32, ownText: bool, textStart: u64, textEnd: u64): void {
+  configureLayout(kind, levels == 5);
+  if (ownText) setKernelText(textStart, textEnd);
+}
+
+/** Starts the region map of the space named by cr3 (every other space's when !named). */
+export function regionMap(cr3: u64, named: bool): void {
+  beginMap(cr3, named);
+}
+
+/** A region [start, end) of the last map, in ascending order; perms PERM_* bits. */
+export function region(start: u64, end: u64, perms: u32): void {
+  addRegion(start, end, perms);
+}
+
+export function checksReady(kpti: bool): void {
+  configureChecks(kpti);
 }
 
 /** OPT's pre-pass: record every translation's page. */
@@ -184,6 +210,9 @@ export function counters(): usize {
   put(abi.C_WRITEBACKS, writebacks);
   put(abi.C_SHOOTDOWNS, shootdowns);
   put(abi.C_TRANSLATIONS, translations);
+  put(abi.C_FAULTS_INVALID, invalidAccesses);
+  for (let k = 0; k < 4; k++) put(abi.C_PROT_READ + k, load<u64>(protectionFaults + (<usize>k << 3)));
+  put(abi.C_KPTI_SWITCHES, kptiSwitches);
   for (let k = 0; k < 4; k++) {
     put(abi.C_PWC_LOOKUPS + k, load<u64>(pwcLookups + (<usize>k << 3)));
     put(abi.C_PWC_HITS + k, load<u64>(pwcHits + (<usize>k << 3)));

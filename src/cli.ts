@@ -5,8 +5,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
   checkMachine, parseAllocator, parseEviction, parseFormat, parseFrames, parseGeometry, parseMem, parseOptionalGeometry,
-  parsePageSize, parsePolicy, parsePwc, parseSeed,
+  parseKernelText, parseLayout, parsePageSize, parsePolicy, parsePwc, parseSeed,
 } from './config.js';
+import { loadMaps } from './input/maps.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 import type { BadLine } from './engine/core.js';
 import { DEFAULT_MACHINE, FORMATS, PAGING_MODES, type MachineConfig, type PagingMode } from './model.js';
@@ -54,6 +55,10 @@ interface ReplayFlags {
   mem?: string;
   evict?: string;
   alloc: string;
+  layout: string;
+  kernelText?: string;
+  maps?: string[];
+  kpti?: boolean;
   sizeShift?: boolean;
   strict?: boolean;
   json?: boolean;
@@ -92,6 +97,11 @@ function machineFrom(flags: ReplayFlags): MachineConfig {
   }
   const alloc = parseAllocator(flags.alloc);
   if (alloc !== 'sequential') machine.alloc = alloc;
+  const layout = parseLayout(flags.layout);
+  if (layout !== 'flat') machine.layout = layout;
+  if (flags.kernelText !== undefined) machine.kernelText = parseKernelText(flags.kernelText);
+  if (flags.maps) machine.maps = flags.maps.map(loadMaps);
+  if (flags.kpti) machine.kpti = true;
   checkMachine(machine);
   return machine;
 }
@@ -199,6 +209,10 @@ function program(): Command {
     .option('--mem <size>', 'physical memory as a size, e.g. 64M or 1G (instead of --frames)')
     .option('--evict <policy>', 'which data page a full pool gives up: lru (default), fifo, clock or opt (Belady; reads the trace twice)')
     .option('--alloc <order>', 'frame allocation order: sequential, or shuffled by --seed (fragmented)', 'sequential')
+    .option('--layout <layout>', 'kernel half: flat (none), linux (direct map, global kernel entries) or pintos (KERN_BASE)', 'flat')
+    .option('--kernel-text <range>', 'read-only kernel text START-END in hex, or none (default: the layout\'s)')
+    .option('--maps <file>', '/proc/PID/maps regions to check accesses against; 0xCR3=FILE for one address space (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--kpti', 'kernel page-table isolation: user and kernel tables per process, switched at every kernel entry and exit')
     .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
     .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
     .option('--json', 'print one JSON object (docs/json.md) instead of the summary')
@@ -213,6 +227,8 @@ Examples:
   tlbscope replay trace.log.gz --paging la57 --pwc default
   tlbscope replay trace.log.gz --huge 2M --l1d 32:4
   tlbscope replay trace.log.gz --mem 16M --evict clock
+  tlbscope replay kernel.log.gz --layout linux --kpti --pcid
+  tlbscope replay ls.log.gz --size-shift --maps ls.maps
   tlbscope replay ls.log.gz --size-shift --json > ls.json
   tlbscope replay part1.log.gz part2.log.gz        # one trace in two files
   tlbscope convert big.log.gz -o big.tlbt && tlbscope replay big.tlbt

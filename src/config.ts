@@ -2,7 +2,7 @@
 
 import { UserError } from './errors.js';
 import {
-  ALLOCATORS, DEFAULT_PWC, EVICTION_POLICIES, FORMATS, MODE_PAGE_SIZES, PAGE_SIZES, POLICIES, policyOf,
+  ALLOCATORS, DEFAULT_PWC, LAYOUTS, type Layout, EVICTION_POLICIES, FORMATS, MODE_PAGE_SIZES, PAGE_SIZES, POLICIES, policyOf,
   type Allocator, type EvictionPolicy, type Format, type Geometry, type MachineConfig, type PageSize, type Policy, type PwcLevel,
 } from './model.js';
 
@@ -52,6 +52,17 @@ function oneOf<T extends string>(option: string, text: string, choices: readonly
 export const parsePageSize = (text: string): PageSize => oneOf('--huge', text, PAGE_SIZES);
 export const parseEviction = (text: string): EvictionPolicy => oneOf('--evict', text, EVICTION_POLICIES);
 export const parseAllocator = (text: string): Allocator => oneOf('--alloc', text, ALLOCATORS);
+export const parseLayout = (text: string): Layout => oneOf('--layout', text, LAYOUTS);
+
+/** --kernel-text START-END (hex), or none. */
+export function parseKernelText(text: string): { start: bigint; end: bigint } | null {
+  if (text.trim().toLowerCase() === 'none') return null;
+  const m = /^(?:0x)?([0-9a-f]{1,16})-(?:0x)?([0-9a-f]{1,16})$/i.exec(text.trim());
+  if (!m || BigInt(`0x${m[2]}`) <= BigInt(`0x${m[1]}`)) {
+    throw new UserError(`--kernel-text '${text}': expected START-END in hex with START < END, e.g. 0xffffffff81000000-0xffffffff82000000, or none`);
+  }
+  return { start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`) };
+}
 
 /** Frames the pool may have: the per-frame records stay well inside WebAssembly memory. */
 const MAX_FRAMES = 1 << 25;
@@ -86,6 +97,18 @@ export function checkMachine(machine: MachineConfig): void {
   }
   if (size !== '4K' && machine.frames !== undefined) {
     throw new UserError(`--huge ${size} with --frames/--mem: eviction of huge pages is not modelled (docs/metrics.md, Huge pages)`);
+  }
+  const layout = machine.layout ?? 'flat';
+  if (layout === 'linux' && paging !== 'x86-64' && paging !== 'la57') {
+    throw new UserError(`--layout linux: Linux's kernel half needs --paging x86-64 or la57, not ${paging}`);
+  }
+  if (layout === 'pintos' && (paging !== 'x86-64' || size === '1G')) {
+    throw new UserError('--layout pintos: PintOS (KAIST x86-64) runs with --paging x86-64 and 4K or 2M pages (KERN_BASE is not 1 GiB-aligned)');
+  }
+  if (machine.kpti && layout !== 'linux') throw new UserError('--kpti needs --layout linux (KPTI isolates Linux\'s kernel half)');
+  if (machine.kernelText !== undefined && layout === 'flat') throw new UserError('--kernel-text needs a kernel half: give --layout linux or pintos');
+  if ((machine.maps ?? []).filter((m) => m.cr3 === null).length > 1) {
+    throw new UserError('--maps: two maps for every address space; name the address space of each with --maps 0xCR3=FILE');
   }
   if (size !== '4K' && machine.alloc === 'shuffled') {
     throw new UserError(`--huge ${size} with --alloc shuffled: a huge page needs contiguous frames, which the shuffled allocator does not track`);

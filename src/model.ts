@@ -37,6 +37,19 @@ export const MODE_PAGE_SIZES: Record<PagingMode, readonly PageSize[]> = {
 export const EVICTION_POLICIES = ['lru', 'fifo', 'clock', 'opt'] as const;
 export type EvictionPolicy = (typeof EVICTION_POLICIES)[number];
 
+/** Whether address spaces have a kernel half, and where it maps (docs/metrics.md, Kernel layouts). */
+export const LAYOUTS = ['flat', 'linux', 'pintos'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
+/** A region of a /proc/PID/maps file: [start, end) with its permissions. */
+export interface Region {
+  start: bigint;
+  end: bigint;
+  read: boolean;
+  write: boolean;
+  exec: boolean;
+}
+
 /** The order in which free frames are handed out. */
 export const ALLOCATORS = ['sequential', 'shuffled'] as const;
 export type Allocator = (typeof ALLOCATORS)[number];
@@ -81,6 +94,14 @@ export interface MachineConfig {
   evict?: EvictionPolicy;
   /** Frame allocation order (default sequential); `shuffled` draws from `seed`. */
   alloc?: Allocator;
+  /** Kernel half and its linear maps (default flat: none). */
+  layout?: Layout;
+  /** Read-only kernel text [start, end); absent: the layout's default (docs/metrics.md). null: none. */
+  kernelText?: { start: bigint; end: bigint } | null;
+  /** User-half regions: `cr3` null for every address space without its own map. */
+  maps?: Array<{ cr3: bigint | null; regions: Region[] }>;
+  /** Page-table isolation (needs layout linux). */
+  kpti?: boolean;
 }
 
 export interface DecodeOptions {
@@ -122,6 +143,10 @@ export interface Stats {
     /** Touches of evicted pages (0 without a frame limit). */
     major: number;
     nonCanonical: number;
+    /** Translations outside every region of the space's map. */
+    invalid: number;
+    /** Translations the permissions forbid, by kind. */
+    protection: { read: number; write: number; exec: number; user: number };
     observed: number;
     /** [PAGE_FAULT] lines by reason text, in order of first appearance. */
     observedByReason: Record<string, number>;
@@ -131,6 +156,8 @@ export interface Stats {
   memory?: { frames: number; evictions: number; writebacks: number; shootdowns: number };
   contexts: number;
   contextSwitches: number;
+  /** CR3 switches between a process's user and kernel tables under KPTI. */
+  kptiSwitches: number;
   invlpg: number;
   flushes: number;
   badLines: number;

@@ -118,6 +118,15 @@ function fresh(count: u64): u64 {
   return pfn;
 }
 
+/** A linear page's frame (guest RAM outside the pool): counted per PFN, nothing else. */
+export function noteLinearFrame(pfn: u64): u64 {
+  if (pfn + 1 > pfnLimit) {
+    pfnLimit = pfn + 1;
+    reserveFrame(pfn);
+  }
+  return pfn;
+}
+
 // @ts-ignore: decorator
 @inline function index(pfn: u64): usize {
   return <usize>(pfn - <u64>FIRST_PFN);

@@ -9,7 +9,8 @@
 // halve the cache lines a walk misses on; PTE bits, when the model needs
 // them, belong in a parallel array that only faults and fills read.
 
-import { allocDataFrame, allocTableFrame } from "./frames";
+import { allocDataFrame, allocTableFrame, noteLinearFrame } from "./frames";
+import { linearFrame } from "./layout";
 import { probePwc, fillPwc, pwcLevels } from "./pwc";
 import { PAGING_X86_32, PAGING_PAE, PAGING_LA57 } from "../abi";
 
@@ -64,8 +65,11 @@ export function configurePaging(mode: u32, pageShift: u32): void {
 let nodes: usize = 0;       // the node pool; node 0 is unused so 0 means "none"
 let nodeCount: u32 = 1;
 let nodeCapacity: u32 = 0;
-let roots: usize = 0;       // u32 root node per address space, 0 until its first walk
+let roots: usize = 0;       // u32 root node per address space, 0 until its first translation
 let rootCapacity: u32 = 0;
+/** The tree of the kernel half, shared by every address space (a kernel layout's). */
+export const KERNEL_TREE: u32 = 0xffff_ffff;
+let kernelRoot: u32 = 0;
 
 export let walks: u64 = 0;
 export let walkRefs: u64 = 0;
@@ -90,6 +94,10 @@ function newNode(): u32 {
 }
 
 function rootOf(asid: u32): u32 {
+  if (asid == KERNEL_TREE) {
+    if (kernelRoot == 0) kernelRoot = newNode();
+    return kernelRoot;
+  }
   if (asid >= rootCapacity) {
     let capacity = max<u32>(asid + 1, rootCapacity * 2);
     let grown = heap.alloc(<usize>capacity * 4);
@@ -117,6 +125,12 @@ function rootOf(asid: u32): u32 {
   return nodes + <usize>node * nodeBytes + (index << 2);
 }
 
+/** An address space's root on its first translation; under KPTI, then its user table's root. */
+export function ensureRoot(asid: u32, kpti: bool): void {
+  rootOf(asid);
+  if (kpti) allocTableFrame(); // shares the user half's tables: a frame, no node
+}
+
 /**
  * Walks asid's tables for the page holding 4 KiB page vpn and returns its
  * data frame. A page that is not mapped is a minor fault (a major one if it
@@ -124,19 +138,21 @@ function rootOf(asid: u32): u32 {
  * frame, and the walk completes. Page-walk caches decide how many entries
  * the walk reads.
  */
-export function walk(asid: u32, vpn: u64): u64 {
+export function walk(asid: u32, vpn: u64, keySpace: u64): u64 {
   walks++;
   let hit: u32 = 0;
   if (pwcLevels() != 0) {
     // Each upper level's key: the address space and the bits that select its entry.
     let significant = vpn & ((<u64>1 << vpnBits) - 1);
     for (let k: u32 = 1; k < levels; k++) {
-      store<u64>(pwcKeys + (<usize>(k - 1) << 3), (significant >> load<u32>(shifts + (<usize>k << 2))) | (<u64>asid << vpnBits));
+      store<u64>(pwcKeys + (<usize>(k - 1) << 3), (significant >> load<u32>(shifts + (<usize>k << 2))) | (keySpace << vpnBits));
     }
     hit = probePwc(pwcKeys);
   }
   walkRefs += (hit != 0 ? hit : levels) - leaf;
-  let pfn = descend(asid, vpn);
+  // A linear page is mapped from boot: no tables of ours, no fault.
+  let linear = asid == KERNEL_TREE ? linearFrame(vpn << 12) : -1;
+  let pfn = linear >= 0 ? noteLinearFrame(<u64>linear) : descend(asid, vpn);
   if (pwcLevels() != 0) fillPwc(pwcKeys, hit != 0 ? hit : levels);
   return pfn;
 }
@@ -165,7 +181,7 @@ function descend(asid: u32, vpn: u64): u64 {
 
 /** Marks the evicted page (asid, vpn) not present; its tables stay. */
 export function unmapEvicted(asid: u32, vpn: u64): void {
-  let node = load<u32>(roots + (<usize>asid << 2));
+  let node = asid == KERNEL_TREE ? kernelRoot : load<u32>(roots + (<usize>asid << 2));
   for (let level: u32 = levels - 1; level > leaf; level--) node = load<u32>(slotOf(node, vpn, level));
   store<u32>(slotOf(node, vpn, leaf), EVICTED);
 }

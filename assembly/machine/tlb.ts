@@ -224,6 +224,21 @@ export class Tlb {
     for (let i: usize = 0; i < slots; i++) this.handOver(i << 3);
   }
 
+  /** Invalidates every entry whose tag is below `keep` (a switch keeps global entries). */
+  flushBelow(keep: u64): void {
+    this.lastTag = NO_TAG;
+    this.invalidated = true;
+    let slots = <usize>(this.sets * <u64>this.stride);
+    for (let i: usize = 0; i < slots; i++) {
+      let slot = i << 3;
+      if (load<u64>(this.tags + slot) < keep) {
+        this.handOver(slot);
+        store<u64>(this.tags + slot, NO_TAG);
+        store<u64>(this.stamps + slot, 0);
+      }
+    }
+  }
+
   flush(): void {
     this.lastTag = NO_TAG;
     this.drainCounts();

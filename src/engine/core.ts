@@ -18,6 +18,10 @@ interface CoreExports {
     l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, paging: number, pcid: number, pageShift: number,
   ): void;
   physicalMemory(frames: bigint, evict: number, alloc: number, seed: bigint, shuffledPool: bigint): void;
+  kernelLayout(kind: number, ownText: number, textStart: bigint, textEnd: bigint): void;
+  regionMap(cr3: bigint, named: number): void;
+  region(start: bigint, end: bigint, perms: number): void;
+  checksReady(kpti: number): void;
   recordPages(): void;
   nextUses(): number;
   futureBuffer(count: bigint): number;
@@ -167,6 +171,19 @@ export class CoreSession {
       BigInt(machine.frames ?? 0), EVICT_IDS[machine.evict ?? 'lru'], machine.alloc === 'shuffled' ? abi.ALLOC_SHUFFLED : abi.ALLOC_SEQUENTIAL,
       BigInt(machine.seed ?? 1), BigInt(SHUFFLED_POOL_FRAMES),
     );
+    const layout = machine.layout ?? 'flat';
+    const text = machine.kernelText;
+    this.core.kernelLayout(
+      layout === 'linux' ? abi.LAYOUT_LINUX : layout === 'pintos' ? abi.LAYOUT_PINTOS : abi.LAYOUT_FLAT,
+      +(text !== undefined), text?.start ?? 0n, text?.end ?? 0n,
+    );
+    for (const map of machine.maps ?? []) {
+      this.core.regionMap(map.cr3 ?? 0n, +(map.cr3 !== null));
+      for (const r of map.regions) {
+        this.core.region(r.start, r.end, (r.read ? abi.PERM_READ : 0) | (r.write ? abi.PERM_WRITE : 0) | (r.exec ? abi.PERM_EXEC : 0));
+      }
+    }
+    this.core.checksReady(+!!machine.kpti);
     if (opts.recordPages) this.core.recordPages();
     if (opts.future) {
       const at = this.core.futureBuffer(BigInt(opts.future.length)) >>> 0;
@@ -300,12 +317,15 @@ export class CoreSession {
         minor: c[abi.C_FAULTS_MINOR],
         major: c[abi.C_FAULTS_MAJOR],
         nonCanonical: c[abi.C_FAULTS_NONCANONICAL],
+        invalid: c[abi.C_FAULTS_INVALID],
+        protection: { read: c[abi.C_PROT_READ], write: c[abi.C_PROT_WRITE], exec: c[abi.C_PROT_EXEC], user: c[abi.C_PROT_USER] },
         observed: c[abi.C_FAULTS_OBSERVED],
         observedByReason: this.observedByReason(),
       },
       frames: { used: c[abi.C_FRAMES_USED], pageTable: c[abi.C_FRAMES_PAGETABLE] },
       contexts: c[abi.C_CONTEXTS],
       contextSwitches: c[abi.C_CONTEXT_SWITCHES],
+      kptiSwitches: c[abi.C_KPTI_SWITCHES],
       invlpg: c[abi.C_INVLPG],
       flushes: c[abi.C_FLUSHES],
       badLines: c[abi.C_BAD_LINES] + this.extraBad,
