@@ -21,8 +21,10 @@ export let pfnLimit: u64 = 0;
 export let evictions: u64 = 0;
 export let writebacks: u64 = 0;
 export let shootdowns: u64 = 0;
-/** Translations made so far: OPT's clock, and the pre-pass's record length. */
+/** Translations made so far, counted only while tracking: OPT's clock, and the pre-pass's record length. */
 export let translations: u64 = 0;
+/** A frame limit or OPT's pre-pass: every translation must be seen (track()). */
+export let tracking = false;
 
 let nextPfn: u64 = <u64>FIRST_PFN;
 let shuffled = false;
@@ -59,6 +61,7 @@ let recordCapacity: u64 = 0;
 export function configureFrames(frames: u64, evict: u32, alloc: u32, seed: u64, shuffledPool: u64): void {
   limit = frames;
   policy = evict;
+  tracking = frames != 0 || recording;
   if (alloc == <u32>ALLOC_SHUFFLED) {
     shuffled = true;
     poolSize = frames != 0 ? frames : shuffledPool;
@@ -233,7 +236,8 @@ export function allocDataFrame(space: u32, vpn: u64, count: u64): u64 {
  * Every translation, after it resolved to `pfn`: the policy's bookkeeping,
  * the dirty bit, and OPT's view of the page's next use.
  */
-export function touchFrame(pfn: u64, write: bool): void {
+function touchFrame(pfn: u64, write: bool): void {
+  if (pfn == 0) return; // a linear page
   let i = index(pfn);
   if (write) store<u8>(dirty + i, 1);
   if (policy == <u32>EVICT_LRU) {
@@ -248,9 +252,9 @@ export function touchFrame(pfn: u64, write: bool): void {
   }
 }
 
-/** Counts one translation (after touchFrame), recording its page in the pre-pass. */
-// @ts-ignore: decorator
-@inline export function countTranslation(key: u64): void {
+/** Every translation while tracking: its frame's bookkeeping, or its page in the pre-pass's record. */
+export function track(pfn: u64, write: bool, key: u64): void {
+  if (limit != 0) touchFrame(pfn, write);
   if (recording) remember(key);
   translations++;
 }
@@ -271,6 +275,7 @@ function remember(key: u64): void {
 
 export function recordTranslations(): void {
   recording = true;
+  tracking = true;
 }
 
 /**

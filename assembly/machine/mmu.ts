@@ -12,7 +12,7 @@ import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
 import { flushPwc } from "./pwc";
-import { limit, touchFrame, countTranslation } from "./frames";
+import { tracking, track } from "./frames";
 import {
   layout, inKernelHalf, inKernelText, linearFrame, anyMaps, mapFor, regionPermissions,
   PERM_READ, PERM_WRITE, PERM_EXEC,
@@ -185,8 +185,7 @@ function translate(l1: Tlb, vpn: u64, op: u32): void {
   if (!currentRooted) makeRoot();
   let tag = tagOf(vpn);
   let pfn = resolve(l1, vpn, tag, currentSpace, <u64>currentSpace);
-  if (limit != 0) touchFrame(<u64>pfn, op == OP_WRITE);
-  countTranslation(tag);
+  if (tracking) track(<u64>pfn, op == OP_WRITE, tag);
 }
 
 // @ts-ignore: decorator
@@ -249,8 +248,8 @@ function translateChecked(l1: Tlb, vpn: u64, op: u32, address: u64): void {
   let space = tagSpace(kernelPage, mode);
   let tag = (vpn & tagMask) | (space << tagShift);
   let pfn = resolve(l1, vpn, tag, kernelPage ? KERNEL_TREE : currentSpace, space);
-  if (limit != 0 && !(kernelPage && linearFrame(first4k << 12) >= 0)) touchFrame(<u64>pfn, op == OP_WRITE);
-  countTranslation(tag);
+  // A linear page's frame is outside the pool: nothing to track but the pre-pass's record.
+  if (tracking) track(kernelPage && linearFrame(first4k << 12) >= 0 ? 0 : <u64>pfn, op == OP_WRITE, tag);
 }
 
 /**
