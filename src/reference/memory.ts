@@ -63,7 +63,7 @@ export class PhysicalMemory {
 
   /** A frame for a page table. */
   takeTable(): number {
-    const pfn = this.take();
+    const pfn = this.take(1);
     this.pageTables++;
     if (this.limited) this.holds.set(pfn, 'table');
     return pfn;
@@ -71,7 +71,7 @@ export class PhysicalMemory {
 
   /** Frames for a data page being loaded (minor or major fault); returns the first. */
   load(space: number, page: bigint): number {
-    const pfn = this.take();
+    const pfn = this.take(this.pageFrames);
     if (this.limited) {
       const now = this.time++;
       this.holds.set(pfn, { space, page, pfn, written: false, loadedAt: now, lastTranslated: now, referenced: true, nextUse: Infinity });
@@ -90,9 +90,9 @@ export class PhysicalMemory {
     if (write) resident.written = true;
   }
 
-  /** A free frame while the limit allows, else a victim's. */
-  private take(): number {
-    if (this.limit === undefined || this.allocator.handedOut < this.limit) return this.allocator.take(this.pageFrames);
+  /** `count` free frames (a page table: 1) while the limit allows, else a victim's frame (with a limit, pages are 4 KiB). */
+  private take(count: number): number {
+    if (this.limit === undefined || this.allocator.handedOut < this.limit) return this.allocator.take(count);
     const victim = this.victim();
     if (victim === undefined) {
       throw new UserError(`the page tables alone need more than ${this.limit} frames: every frame holds a page table (give more --frames)`);
