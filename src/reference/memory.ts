@@ -131,13 +131,19 @@ export class PhysicalMemory {
     }
   }
 
-  /** Second chance from the hand, over the pool's frames in PFN order; only called when a data page exists. */
+  /**
+   * Second chance from the hand, over the pool's frames in PFN order (the
+   * pool is 256 .. 256 + limit - 1 for either allocator, and every frame of
+   * it is handed out by now); only called when a data page exists.
+   */
   private clockVictim(): ResidentPage {
     const end = FIRST_PFN + this.limit!;
     for (;;) {
-      const held = this.holds.get(this.hand);
-      this.hand = this.hand + 1 === end ? FIRST_PFN : this.hand + 1;
-      if (held === undefined || held === 'table') continue;
+      const pfn = this.hand;
+      const held = this.holds.get(pfn);
+      this.hand = pfn + 1 === end ? FIRST_PFN : pfn + 1;
+      if (held === undefined) throw new Error(`frame ${pfn} of the pool was never handed out`);
+      if (held === 'table') continue;
       if (held.referenced) held.referenced = false;
       else return held;
     }
