@@ -24,6 +24,11 @@ import { Tlb } from '../src/reference/tlb.js';
 import { randomMachine, randomTrace } from './gen.js';
 import { cachePluginAnswers, cachePluginView, readTrace, readmeTable, tableView, TABLE_FILES } from './answers.js';
 
+/** [pfn, translations] per frame, ascending. */
+function perFrame(s: Stats): Array<[number, number]> {
+  return s.pfn.map((f) => [f.pfn, f.translations]);
+}
+
 describe('QEMU 7.2 cache plugin answers (qemu72-user-execlog-true)', () => {
   const text = readTrace('qemu72-user-execlog-true.log.gz');
   it.each(cachePluginAnswers())('$name', ({ machine, expected }) => {
@@ -152,7 +157,7 @@ describe('frames and page walks', () => {
     const s = run([page(1), page(2), page(512)]);
     // page 1: 256 root, 257 PDPT, 258 PD, 259 PT, 260 data; page 2 shares the
     // PT: 261; page 512 is the next 2 MiB region: a new PT 262, data 263.
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 1],
       [261, 1],
       [263, 1],
@@ -168,9 +173,13 @@ describe('frames and page walks', () => {
     expect(s.accesses.write).toBe(1);
     expect(s.tlb.l1d).toEqual({ lookups: 3, hits: 1, misses: 2 });
     // page 1 faults first (data 260), then page 2 (261).
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 1],
       [261, 2],
+    ]);
+    expect(s.pfn).toEqual([
+      { pfn: 260, translations: 1, reads: 0, writes: 1, fetches: 0 },
+      { pfn: 261, translations: 2, reads: 1, writes: 1, fetches: 0 },
     ]);
   });
 
@@ -218,7 +227,7 @@ describe('paging modes', () => {
     // page 0: 256 PD (root), 257 PT 0, 258 data; page 1 and page 512 share
     // PT 0 (it maps 4 MiB): 259, 260; page 1024 (4 MiB) needs PT 1: 261, data 262.
     const s = run([page(0), page(1), page(512), page(1024)], paging('x86-32'));
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [258, 1],
       [259, 1],
       [260, 1],
@@ -234,7 +243,7 @@ describe('paging modes', () => {
     // (2 MiB) needs PT 1: 261, data 262; page 2^18 (1 GiB, PDPT slot 1) needs
     // PD 1 and a PT: 263, 264, data 265.
     const s = run([page(0), page(1), page(512), page(1 << 18)], paging('pae'));
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [259, 1],
       [260, 1],
       [262, 1],
@@ -247,7 +256,7 @@ describe('paging modes', () => {
   it('pae: the four PDPT slots, each its own PD; the PDPT stays one frame', () => {
     // Root 256; then per slot a PD, a PT and the data page.
     const s = run([0, 1, 2, 3].map((slot) => page(slot << 18)), paging('pae'));
-    expect(s.pfn.map(([pfn]) => pfn)).toEqual([259, 262, 265, 268]);
+    expect(s.pfn.map((f) => f.pfn)).toEqual([259, 262, 265, 268]);
     expect(s.frames).toEqual({ used: 13, pageTable: 9 });
     expect(s.faults.nonCanonical).toBe(0);
   });
@@ -256,7 +265,7 @@ describe('paging modes', () => {
     const lines = [page(0), page(1), page(512), page(1 << 18)];
     // page 0: 256..259 tables, 260 data; 261; PT 262, 263; PD 264, PT 265, 266.
     const s = run(lines, paging('x86-64'));
-    expect(s.pfn.map(([pfn]) => pfn)).toEqual([260, 261, 263, 266]);
+    expect(s.pfn.map((f) => f.pfn)).toEqual([260, 261, 263, 266]);
     expect(s.frames).toEqual({ used: 11, pageTable: 7 });
     expect(s.walks).toEqual({ count: 4, refs: 16 });
     expect(run(lines)).toEqual(s);
@@ -268,7 +277,7 @@ describe('paging modes', () => {
     // 263..266, data 267.
     const lines = [page(0), page(1), mem('1000000000000')];
     const s = run(lines, paging('la57'));
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [261, 1],
       [262, 1],
       [267, 1],
@@ -310,7 +319,7 @@ describe('paging modes', () => {
       expect(s.crossings, mode).toBe(1);
       expect(s.faults.nonCanonical, mode).toBe(1);
       expect(s.tlb.l1d.lookups, mode).toBe(1);
-      expect(s.pfn, mode).toEqual([[256 + levels[mode], 1]]);
+      expect(perFrame(s), mode).toEqual([[256 + levels[mode], 1]]);
     }
   });
 
@@ -679,7 +688,7 @@ describe('address spaces and control lines', () => {
     expect(s.tlb.l1d).toEqual({ lookups: 1, hits: 0, misses: 1 });
     expect(s.walks.count).toBe(2);
     expect(s.faults.minor).toBe(1);
-    expect(s.pfn).toEqual([[260, 2]]);
+    expect(perFrame(s)).toEqual([[260, 2]]);
   });
 });
 
@@ -1213,7 +1222,7 @@ describe('the trace-frame histogram (physicalPfn)', () => {
       [0xfffffffffffff, 1],
     ]);
     // The modelled frames are another matter.
-    expect(s.pfn.map(([pfn]) => pfn)).toEqual([260, 261, 262, 263]);
+    expect(s.pfn.map((f) => f.pfn)).toEqual([260, 261, 262, 263]);
   });
 
   it('counts execlog accesses to RAM at their own (physical) address, never MMIO', () => {
@@ -1250,11 +1259,16 @@ function checkInvariants(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'
   checkWalks(s, machine);
   expect(s.faults.minor).toBeLessThanOrEqual(s.walks.count);
   expect(s.frames.used - s.frames.pageTable).toBe(s.faults.minor);
-  const translated = s.pfn.reduce((sum, [, n]) => sum + n, 0);
+  const translated = s.pfn.reduce((sum, f) => sum + f.translations, 0);
   expect(translated).toBe(s.tlb.l1d.lookups + s.tlb.l1i.lookups);
+  // Per op: the L1i translates fetches, the L1d reads and writes.
+  const column = (k: 'reads' | 'writes' | 'fetches') => s.pfn.reduce((sum, f) => sum + f[k], 0);
+  expect(column('fetches')).toBe(s.tlb.l1i.lookups);
+  expect(column('reads') + column('writes')).toBe(s.tlb.l1d.lookups);
+  for (const f of s.pfn) expect(f.translations).toBe(f.reads + f.writes + f.fetches);
   const pages = s.accesses.read + s.accesses.write + s.accesses.fetch - s.accesses.physical + s.crossings;
   expect(s.tlb.l1d.lookups + s.tlb.l1i.lookups + s.faults.nonCanonical).toBe(pages);
-  expect(s.pfn.map(([p]) => p)).toEqual([...s.pfn.map(([p]) => p)].sort((a, b) => a - b));
+  expect(s.pfn.map((f) => f.pfn)).toEqual([...s.pfn.map((f) => f.pfn)].sort((a, b) => a - b));
   // Observed faults: every one under one reason; at most 32 names and `other`.
   expect(sum(Object.entries(s.faults.observedByReason))).toBe(s.faults.observed);
   expect(Object.keys(s.faults.observedByReason).length).toBeLessThanOrEqual(33);

@@ -4,8 +4,9 @@
 
 import {
   OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
-  FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA,
+  FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA, PFN_READS, PFN_FETCHES,
 } from "../abi";
+import { countRecordStart } from "../observers/intervals";
 import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
 import { EVENT_BYTES } from "../records";
@@ -42,7 +43,9 @@ export let contexts: u64 = 0;
 export let contextSwitches: u64 = 0;
 
 // Address spaces: dense ids, named by CR3 values.
-let spaceIds = new Map<u64, u32>();
+export let spaceIds = new Map<u64, u32>();
+/** Space ids in the order of their first access (the reports number spaces so). */
+export let accessOrder: Array<u32> = [];
 let spaceUsed: Array<bool> = [false];
 let currentSpace: u32 = 0;
 let currentUsed = false;     // spaceUsed[currentSpace], hoisted for the hot path
@@ -58,8 +61,8 @@ export function configureMachine(
   configurePaging(paging);
   tagShift = vpnBits;
   tagMask = (<u64>1 << vpnBits) - 1;
-  l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1);
-  l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2);
+  l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1, PFN_READS);
+  l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2, PFN_FETCHES);
   l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, l2Policy, false, seed + 3);
   pcid = withPcid;
 }
@@ -102,24 +105,26 @@ function firstAccessOfSpace(): void {
   }
   spaceUsed[currentSpace] = true;
   currentUsed = true;
+  accessOrder.push(currentSpace);
   contexts++;
 }
 
-function translate(l1: Tlb, vpn: u64): void {
+/** `count`: which of the L1 entry's two counts this translation adds to (Tlb.lookup). */
+function translate(l1: Tlb, vpn: u64, count: usize): void {
   if (!translatable(vpn)) {
     nonCanonical++;
     return;
   }
   let tag = tagOf(vpn);
-  let pfn = l1.lookup(tag, vpn);
+  let pfn = l1.lookup(tag, vpn, count);
   if (pfn < 0) {
     let second = l2;
-    if (second) pfn = second.lookup(tag, vpn);
+    if (second) pfn = second.lookup(tag, vpn, 0);
     if (pfn < 0) {
       pfn = <i64>walk(currentSpace, vpn);
-      if (second) second.fill(tag, <u64>pfn);
+      if (second) second.fill(tag, <u64>pfn, 0);
     }
-    l1.fill(tag, <u64>pfn);
+    l1.fill(tag, <u64>pfn, count);
   }
 }
 
@@ -130,6 +135,8 @@ export function drainTranslationCounts(): void {
 }
 
 function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
+  // Before anything counts: a snapshot due at this record's start sees the counters as they stand.
+  countRecordStart(flags);
   if (!currentUsed) firstAccessOfSpace();
   // Indexed rather than branched on: the op is as unpredictable as the trace.
   let count = accessCounts + (<usize>op << 3);
@@ -144,12 +151,14 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
     }
   }
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
+  // The L1d counts writes in its second count, reads (and the L1i fetches) in the first.
+  let entryCount = <usize>(op & 1) * l1.countBytes;
   let first = va >> 12;
   let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> 12;
-  translate(l1, first);
+  translate(l1, first, entryCount);
   if (last != first) {
     crossings++;
-    translate(l1, last);
+    translate(l1, last, entryCount);
   }
 }
 

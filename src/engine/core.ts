@@ -8,7 +8,10 @@ import * as abi from '../../assembly/abi.js';
 import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { ByteSource } from '../input/source.js';
-import { PAGING_LEVELS, PWC_LEVELS, policyOf, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
+import {
+  PAGING_LEVELS, PWC_LEVELS, policyOf, type CollectOptions, type DecodeOptions, type FrameCounts, type Format, type IntervalSnapshot,
+  type MachineConfig, type PageCounts, type PagingMode, type Policy, type SpaceName, type Stats, type LevelStats,
+} from '../model.js';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -24,7 +27,15 @@ interface CoreExports {
   position(binary: number): number;
   badLineCount(): number;
   badLineLog(): number;
-  pfnTranslations(): number;
+  frameCounts(): number;
+  trackPages(on: number): void;
+  interval(records: number): void;
+  pageRows(): number;
+  pageTable(): number;
+  spaceRows(): number;
+  spaceTable(): number;
+  intervalRows(): number;
+  intervalTable(): number;
   physicalSlots(): number;
   physicalPfns(): number;
   physicalCounts(): number;
@@ -45,7 +56,7 @@ export interface BadLine {
   text: string;
 }
 
-export interface CoreOptions {
+export interface CoreOptions extends CollectOptions {
   machine: MachineConfig;
   sizeShift: boolean;
   /** Stop at the first bad line. */
@@ -149,6 +160,8 @@ export class CoreSession {
     );
     const pwc = machine.pwc;
     if (pwc) this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0);
+    if (opts.pages) this.core.trackPages(1);
+    if (opts.interval) this.core.interval(opts.interval);
     this.windowPtr = this.core.inputWindow() >>> 0;
   }
 
@@ -279,7 +292,7 @@ export class CoreSession {
       flushes: c[abi.C_FLUSHES],
       badLines: c[abi.C_BAD_LINES] + this.extraBad,
       ignoredLines: c[abi.C_IGNORED_LINES] + this.extraIgnored,
-      pfn: this.pfnCounts(c[abi.C_PFN_LIMIT]),
+      pfn: this.frameCounts(c[abi.C_PFN_LIMIT]),
       physicalPfn: this.physicalCounts(),
     };
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
@@ -289,6 +302,9 @@ export class CoreSession {
         PWC_LEVELS.slice(0, upper).map((name, k) => [name, { lookups: c[abi.C_PWC_LOOKUPS + k], hits: c[abi.C_PWC_HITS + k] }]),
       );
     }
+    // Last: these may grow memory, which detaches the counter view `c`.
+    if (this.opts.pages) stats.vpn = this.pageCounts();
+    if (this.opts.interval) stats.intervals = { every: this.opts.interval, snapshots: this.intervals() };
     return stats;
   }
 
@@ -307,13 +323,70 @@ export class CoreSession {
     return Object.fromEntries(out);
   }
 
-  private pfnCounts(limit: number): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
+  private frameCounts(limit: number): FrameCounts[] {
+    const out: FrameCounts[] = [];
     if (limit === 0) return out;
-    const count = u64s(this.core.memory.buffer, this.core.pfnTranslations() >>> 0, limit);
+    const columns = abi.PFN_COLUMNS;
+    const count = u64s(this.core.memory.buffer, this.core.frameCounts() >>> 0, limit * columns);
     for (let pfn = 0; pfn < limit; pfn++) {
-      const n = count(pfn);
-      if (n !== 0) out.push([pfn, n]);
+      const reads = count(pfn * columns + abi.PFN_READS);
+      const writes = count(pfn * columns + abi.PFN_WRITES);
+      const fetches = count(pfn * columns + abi.PFN_FETCHES);
+      const translations = reads + writes + fetches;
+      if (translations !== 0) out.push({ pfn, translations, reads, writes, fetches });
+    }
+    return out;
+  }
+
+  /** Only after counters(), which hands the L1s' pending counts over. */
+  private pageCounts(): { spaces: SpaceName[]; pages: PageCounts[] } {
+    const core = this.core;
+    const rows = core.pageRows(); // may grow memory: take the buffer after it
+    const field = u64s(core.memory.buffer, core.pageTable() >>> 0, rows * abi.PAGE_ROW_FIELDS);
+    const pages: PageCounts[] = [];
+    for (let i = 0; i < rows; i++) {
+      const at = (k: number) => field(i * abi.PAGE_ROW_FIELDS + k);
+      const reads = at(3 + abi.PFN_READS);
+      const writes = at(3 + abi.PFN_WRITES);
+      const fetches = at(3 + abi.PFN_FETCHES);
+      pages.push({ space: at(0), vpn: at(1), pfn: at(2), translations: reads + writes + fetches, reads, writes, fetches });
+    }
+    pages.sort((a, b) => a.space - b.space || a.vpn - b.vpn || a.pfn - b.pfn);
+    const count = core.spaceRows();
+    const table = core.spaceTable() >>> 0;
+    const words = new BigUint64Array(core.memory.buffer, table, count * abi.SPACE_ROW_FIELDS);
+    const spaces: SpaceName[] = [];
+    for (let k = 0; k < count; k++) {
+      const row = k * abi.SPACE_ROW_FIELDS;
+      spaces.push({ space: Number(words[row]), cr3: words[row + 1] === 1n ? `0x${words[row + 2].toString(16)}` : null });
+    }
+    return { spaces, pages };
+  }
+
+  private intervals(): IntervalSnapshot[] {
+    const core = this.core;
+    const rows = core.intervalRows(); // may grow memory
+    const field = u64s(core.memory.buffer, core.intervalTable() >>> 0, rows * abi.INTERVAL_FIELDS);
+    const out: IntervalSnapshot[] = [];
+    for (let i = 0; i < rows; i++) {
+      const at = (k: number) => field(i * abi.INTERVAL_FIELDS + k);
+      out.push({
+        records: at(abi.I_RECORDS),
+        reads: at(abi.I_READS),
+        writes: at(abi.I_WRITES),
+        fetches: at(abi.I_FETCHES),
+        l1dLookups: at(abi.I_L1D_LOOKUPS),
+        l1dMisses: at(abi.I_L1D_MISSES),
+        l1iLookups: at(abi.I_L1I_LOOKUPS),
+        l1iMisses: at(abi.I_L1I_MISSES),
+        l2Lookups: at(abi.I_L2_LOOKUPS),
+        l2Misses: at(abi.I_L2_MISSES),
+        walks: at(abi.I_WALKS),
+        walkRefs: at(abi.I_WALK_REFS),
+        minorFaults: at(abi.I_FAULTS_MINOR),
+        majorFaults: at(abi.I_FAULTS_MAJOR),
+        nonCanonical: at(abi.I_FAULTS_NONCANONICAL),
+      });
     }
     return out;
   }
@@ -347,9 +420,12 @@ export interface CoreResult {
 /** Replays one source through a fresh core: the common case, and the tests'. */
 export async function replayCore(
   source: ByteSource,
-  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number } & Omit<CoreInput, 'source' | 'format'>,
+  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number } & CollectOptions & Omit<CoreInput, 'source' | 'format'>,
 ): Promise<CoreResult> {
-  const session = new CoreSession({ machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes });
+  const session = new CoreSession({
+    machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes,
+    pages: opts.pages, interval: opts.interval,
+  });
   const finished = await session.feed({ ...opts, source, format: opts.decode.format });
   return { stats: session.stats(), stopped: !finished };
 }

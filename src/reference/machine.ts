@@ -1,8 +1,11 @@
 // The MMU model: TLB hierarchy, page tables per address space, the frame
 // allocator and every counter of docs/metrics.md.
 
-import { FIRST_PFN, policyOf, type Geometry, type MachineConfig, type Stats, type TlbLevel } from '../model.js';
-import type { AccessEvent, ControlEvent, TraceEvent } from './decode.js';
+import {
+  FIRST_PFN, policyOf, type CollectOptions, type FrameCounts, type Geometry, type IntervalSnapshot, type MachineConfig,
+  type PageCounts, type Stats, type TlbLevel,
+} from '../model.js';
+import type { AccessEvent, ControlEvent, Op, TraceEvent } from './decode.js';
 import { PageTable, pagingLayout, type PagingLayout } from './pagetable.js';
 import { PageWalkCaches } from './pwc.js';
 import { randomStart, Tlb } from './tlb.js';
@@ -18,7 +21,19 @@ interface AddressSpace {
   id: number;
   table: PageTable;
   accessed: boolean;
+  /** Its number in the order of first access (the reports' space), once it made one. */
+  order?: number;
+  /** The CR3 value that names it; none for the implicit first space. */
+  cr3?: bigint;
 }
+
+interface OpCounts {
+  reads: number;
+  writes: number;
+  fetches: number;
+}
+
+const OP_COLUMN: Record<Op, keyof OpCounts> = { R: 'reads', W: 'writes', X: 'fetches' };
 
 export class Machine {
   private readonly l1d: Tlb;
@@ -38,7 +53,12 @@ export class Machine {
 
   private nextPfn = FIRST_PFN;
   private pageTableFrames = 0;
-  private readonly translationsPerPfn = new Map<number, number>();
+  private readonly translationsPerPfn = new Map<number, OpCounts>();
+  /** By `${space order} ${vpn} ${pfn}`, with CollectOptions.pages. */
+  private readonly translationsPerPage = new Map<string, { space: number; vpn: bigint; pfn: number; counts: OpCounts }>();
+  private accessedSpaces = 0;
+  private recordsSeen = 0;
+  private readonly snapshots: IntervalSnapshot[] = [];
   /** Accesses per frame of the physical addresses the trace gives. */
   private readonly accessesPerPhysicalPfn = new Map<number, number>();
   /** [PAGE_FAULT] lines per reason, in order of first appearance. */
@@ -61,7 +81,10 @@ export class Machine {
     flushes: 0,
   };
 
-  constructor(private readonly config: MachineConfig) {
+  constructor(
+    private readonly config: MachineConfig,
+    private readonly collect: CollectOptions = {},
+  ) {
     this.paging = pagingLayout(config.paging);
     const tlb = (level: TlbLevel, geometry: Geometry) =>
       new Tlb(geometry, policyOf(config, level), randomStart(config.seed, level));
@@ -131,6 +154,7 @@ export class Machine {
     let space = this.spaces.get(value);
     if (!space) {
       space = this.newSpace();
+      space.cr3 = value;
       this.spaces.set(value, space);
     }
     if (!this.started) {
@@ -143,8 +167,38 @@ export class Machine {
     if (!this.config.pcid) this.flushAll();
   }
 
+  /** Called before the first event of every record: takes the interval snapshot due, if any. */
+  startRecord(): void {
+    const every = this.collect.interval ?? 0;
+    if (every > 0 && this.recordsSeen > 0 && this.recordsSeen % every === 0) this.snapshots.push(this.snapshot());
+    this.recordsSeen++;
+  }
+
+  private snapshot(): IntervalSnapshot {
+    const c = this.counts;
+    const l2 = this.l2?.counts ?? { lookups: 0, misses: 0 };
+    return {
+      records: this.recordsSeen,
+      reads: c.read,
+      writes: c.write,
+      fetches: c.fetch,
+      l1dLookups: this.l1d.counts.lookups,
+      l1dMisses: this.l1d.counts.misses,
+      l1iLookups: this.l1i.counts.lookups,
+      l1iMisses: this.l1i.counts.misses,
+      l2Lookups: l2.lookups,
+      l2Misses: l2.misses,
+      walks: c.walks,
+      walkRefs: c.walkRefs,
+      minorFaults: c.minorFaults,
+      majorFaults: 0,
+      nonCanonical: c.nonCanonical,
+    };
+  }
+
   private access(event: AccessEvent): void {
     this.started = true;
+    if (!this.current.accessed) this.current.order = this.accessedSpaces++;
     this.current.accessed = true;
     if (event.op === 'R') this.counts.read++;
     else if (event.op === 'W') this.counts.write++;
@@ -169,12 +223,13 @@ export class Machine {
       pages.push((first + 1n) & VPN_MASK);
     }
     for (const vpn of pages) {
-      if (this.paging.translatable(vpn)) this.translate(event.op === 'X' ? this.l1i : this.l1d, vpn);
+      if (this.paging.translatable(vpn)) this.translate(event.op, vpn);
       else this.counts.nonCanonical++;
     }
   }
 
-  private translate(l1: Tlb, vpn: bigint): void {
+  private translate(op: Op, vpn: bigint): void {
+    const l1 = op === 'X' ? this.l1i : this.l1d;
     const space = this.current;
     // The root (PD, PAE's PDPT, PML4 or PML5) on the space's first
     // translation, which is also its first walk: a space's TLB entries come
@@ -192,7 +247,19 @@ export class Machine {
       }
       l1.fill(space.id, vpn, pfn);
     }
-    this.translationsPerPfn.set(pfn, (this.translationsPerPfn.get(pfn) ?? 0) + 1);
+    const column = OP_COLUMN[op];
+    let frame = this.translationsPerPfn.get(pfn);
+    if (!frame) this.translationsPerPfn.set(pfn, (frame = { reads: 0, writes: 0, fetches: 0 }));
+    frame[column]++;
+    if (this.collect.pages) {
+      const key = `${space.order} ${vpn} ${pfn}`;
+      let page = this.translationsPerPage.get(key);
+      if (!page) {
+        page = { space: space.order!, vpn, pfn, counts: { reads: 0, writes: 0, fetches: 0 } };
+        this.translationsPerPage.set(key, page);
+      }
+      page.counts[column]++;
+    }
   }
 
   private walk(space: AddressSpace, vpn: bigint): number {
@@ -244,11 +311,32 @@ export class Machine {
       flushes: c.flushes,
       badLines,
       ignoredLines,
-      pfn: histogram(this.translationsPerPfn),
+      pfn: [...this.translationsPerPfn]
+        .map(([pfn, n]): FrameCounts => ({ pfn, translations: n.reads + n.writes + n.fetches, ...n }))
+        .sort((a, b) => a.pfn - b.pfn),
       physicalPfn: histogram(this.accessesPerPhysicalPfn),
     };
     if (this.l2) stats.tlb.l2 = level(this.l2);
     if (this.pwc) stats.walks.pwc = this.pwc.stats();
+    if (this.collect.pages) {
+      const pages = [...this.translationsPerPage.values()]
+        .map(({ space, vpn, pfn, counts: n }): PageCounts => ({
+          space, vpn: Number(vpn), pfn, translations: n.reads + n.writes + n.fetches, ...n,
+        }))
+        .sort((a, b) => a.space - b.space || a.vpn - b.vpn || a.pfn - b.pfn);
+      const spaces = allSpaces
+        .filter((s) => s.order !== undefined)
+        .sort((a, b) => a.order! - b.order!)
+        .map((s) => ({ space: s.order!, cr3: s.cr3 === undefined ? null : `0x${s.cr3.toString(16)}` }));
+      stats.vpn = { spaces, pages };
+    }
+    const every = this.collect.interval ?? 0;
+    if (every > 0) {
+      const snapshots = [...this.snapshots];
+      const last = snapshots.at(-1)?.records ?? 0;
+      if (this.recordsSeen !== last) snapshots.push(this.snapshot());
+      stats.intervals = { every, snapshots };
+    }
     return stats;
   }
 }

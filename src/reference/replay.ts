@@ -2,13 +2,20 @@
 // whole trace, slow but small enough to check by reading against
 // docs/metrics.md. Tests compare the WASM core with it counter for counter.
 
-import type { DecodeOptions, MachineConfig, Stats } from '../model.js';
+import type { CollectOptions, DecodeOptions, MachineConfig, Stats } from '../model.js';
 import { decodeTrace } from './decode.js';
 import { Machine } from './machine.js';
 
-export function referenceReplay(text: string, decode: DecodeOptions, machine: MachineConfig): Stats {
+export function referenceReplay(text: string, decode: DecodeOptions, machine: MachineConfig, collect: CollectOptions = {}): Stats {
   const trace = decodeTrace(text, decode);
-  const model = new Machine(machine);
-  for (const event of trace.events) model.handle(event);
+  const model = new Machine(machine, collect);
+  let next = 0;
+  trace.events.forEach((event, i) => {
+    if (trace.recordStarts[next] === i) {
+      model.startRecord();
+      next++;
+    }
+    model.handle(event);
+  });
   return model.stats(trace.records, trace.badLines, trace.ignoredLines);
 }
