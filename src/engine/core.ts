@@ -26,6 +26,7 @@ interface CoreExports {
   feed(len: number, eof: number): number;
   position(binary: number): number;
   badLineCount(): number;
+  recordCount(): number;
   badLineLog(): number;
   frameCounts(): number;
   trackPages(on: number): void;
@@ -74,8 +75,8 @@ export interface CoreInput {
   chunkBytes?: number;
   /** Called once per bad line the core kept (the first BAD_LOG_CAPACITY of the replay). */
   onBadLine?: (bad: BadLine) => void;
-  /** Called after every window with the bytes fed so far. */
-  onProgress?: (bytesFed: number) => void;
+  /** Called after every window with the bytes fed so far and the records so far (all inputs). */
+  onProgress?: (bytesFed: number, records: number) => void;
   /** Convert mode: called with the events decoded from every window. */
   onEvents?: (events: Uint8Array) => void;
 }
@@ -195,7 +196,7 @@ export class CoreSession {
       carry = core.feed(carry + n, +eof);
       this.reportBadLines(lineBase, input.onBadLine);
       if (input.onEvents) this.handOutEvents(input.onEvents);
-      input.onProgress?.(fed);
+      if (input.onProgress) input.onProgress(fed, core.recordCount());
       if (carry === abi.FEED_STOPPED) return false;
       if (eof) return true;
     }
