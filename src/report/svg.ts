@@ -30,9 +30,9 @@ export function gridPng(grid: HeatmapGrid): Uint8Array {
   return encode({ width: grid.width, height, data, channels: 3, depth: 8 });
 }
 
-/** Cell size in pixels: the grid about 720 pixels wide, at most 1600 tall. */
+/** Cell size in pixels: the grid at most 1024 pixels wide and 1600 tall. */
 export function cellPixels(grid: HeatmapGrid): number {
-  const byWidth = Math.floor(720 / grid.width);
+  const byWidth = Math.floor(1024 / grid.width);
   const byHeight = Math.floor(1600 / Math.max(1, grid.rows.length));
   return Math.max(1, Math.min(24, byWidth, byHeight));
 }
@@ -89,7 +89,7 @@ export function heatmapSvg(grid: HeatmapGrid, text: FigureText): string {
   });
   const rowAxis = grid.kind === 'pfn' ? 'first PFN of the row' : 'virtual address of the row';
   out.push(
-    `<text transform="translate(14 ${y0 + gridH / 2}) rotate(-90)" font-size="11" text-anchor="middle">${rowAxis}</text>`,
+    `<text transform="translate(14 ${y0 + Math.max(gridH, 190) / 2}) rotate(-90)" font-size="11" text-anchor="middle">${rowAxis}</text>`,
   );
 
   // Column axis: offsets within a row, in keys.
@@ -114,7 +114,7 @@ export function heatmapSvg(grid: HeatmapGrid, text: FigureText): string {
   for (let i = 0; i <= 16; i++) out.push(`<stop offset="${i / 16}" stop-color="${hex(colors[Math.round((255 * i) / 16)])}"/>`);
   out.push(`</linearGradient></defs>`);
   out.push(
-    `<text x="${lx}" y="${y0 - 12}" font-size="10.5">${escapeXml(COUNT_NAMES[grid.count].split(' ').at(-1)!)}</text>`,
+    `<text x="${lx}" y="${y0 - 12}" font-size="10.5">${grid.count === 'trace' ? 'accesses' : grid.count}</text>`,
     `<rect x="${lx}" y="${y0}" width="14" height="${barH}" fill="url(#scale)" stroke="#888888" stroke-width="0.5"/>`,
   );
   const max = Math.max(grid.max, 1);
