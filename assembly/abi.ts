@@ -140,6 +140,36 @@ export const C_PROT_USER = 46;
 export const C_KPTI_SWITCHES = 47;
 export const COUNTER_COUNT = 48;
 
+// Per-frame and per-page counts: u64 columns in this order (reads, writes,
+// fetches; translations are their sum).
+export const PFN_READS = 0;
+export const PFN_WRITES = 1;
+export const PFN_FETCHES = 2;
+export const PFN_COLUMNS = 3;
+/** A row of pageRows(): space (order of first access), vpn, pfn, reads, writes, fetches. */
+export const PAGE_ROW_FIELDS = 6;
+/** A row of spaceRows(): space (order of first access), named (0/1), CR3 value. */
+export const SPACE_ROW_FIELDS = 3;
+
+// Interval snapshots (--interval N): cumulative u64 counters after every N
+// records and at the end, in this order.
+export const I_RECORDS = 0;
+export const I_READS = 1;
+export const I_WRITES = 2;
+export const I_FETCHES = 3;
+export const I_L1D_LOOKUPS = 4;
+export const I_L1D_MISSES = 5;
+export const I_L1I_LOOKUPS = 6;
+export const I_L1I_MISSES = 7;
+export const I_L2_LOOKUPS = 8;
+export const I_L2_MISSES = 9;
+export const I_WALKS = 10;
+export const I_WALK_REFS = 11;
+export const I_FAULTS_MINOR = 12;
+export const I_FAULTS_MAJOR = 13;
+export const I_FAULTS_NONCANONICAL = 14;
+export const INTERVAL_FIELDS = 15;
+
 /** Distinct [PAGE_FAULT] reasons kept; further ones count as "other". */
 export const REASON_CAPACITY = 32;
 /** Bytes of a reason's text kept. */

@@ -23,6 +23,8 @@ import {
   configureFrames, recordTranslations, nextUses as opNextUses, futureBuffer as optFutureBuffer,
 } from "./machine/frames";
 import { pfnCounts } from "./observers/pfn";
+import { setTracking, pageRows as writePageRows, pageRowsPtr, spaceRows as writeSpaceRows, spaceRowsPtr } from "./observers/pages";
+import { setInterval, intervalRows as writeIntervalRows, intervalRowsPtr } from "./observers/intervals";
 import { physicalCapacity, physicalKeys, physicalValues } from "./observers/physical";
 import { internReason, reasonCount, reasonTablePtr, reasonCountsPtr } from "./observers/faults";
 
@@ -105,6 +107,11 @@ export function feed(len: u32, eof: bool): i32 {
   return feedInput(len, eof);
 }
 
+/** Records so far (for progress: cheaper than counters()). */
+export function recordCount(): f64 {
+  return <f64>records;
+}
+
 /** Lines read so far (events, for the binary format): where the next input's numbering starts. */
 export function position(binary: bool): f64 {
   return <f64>(binary ? eventsRead : lines);
@@ -118,9 +125,46 @@ export function badLineLog(): usize {
   return badLog;
 }
 
-/** Per-PFN counts (u64 each); complete only after counters(). */
-export function pfnTranslations(): usize {
+/** Per-PFN counts (PFN_COLUMNS u64 per frame, indexed by PFN); complete only after counters(). */
+export function frameCounts(): usize {
   return pfnCounts;
+}
+
+/** Keeps per-page counts (pageRows) from now on; off by default, as they cost a hash probe per L1 eviction. */
+export function trackPages(on: bool): void {
+  setTracking(on);
+}
+
+/** Snapshots the counters every `records` records (0: never). */
+export function interval(records: f64): void {
+  setInterval(<u64>records);
+}
+
+/** Rows (PAGE_ROW_FIELDS u64) of the per-page counts, at pageTable(); complete only after counters(). */
+export function pageRows(): u32 {
+  return writePageRows();
+}
+
+export function pageTable(): usize {
+  return pageRowsPtr();
+}
+
+/** Rows (SPACE_ROW_FIELDS u64) naming the address spaces, at spaceTable(). */
+export function spaceRows(): u32 {
+  return writeSpaceRows();
+}
+
+export function spaceTable(): usize {
+  return spaceRowsPtr();
+}
+
+/** Rows (INTERVAL_FIELDS u64) of the interval snapshots, the end included, at intervalTable(). */
+export function intervalRows(): u32 {
+  return writeIntervalRows();
+}
+
+export function intervalTable(): usize {
+  return intervalRowsPtr();
 }
 
 export function physicalSlots(): u32 {

@@ -13,8 +13,10 @@ import type { BadLine } from './engine/core.js';
 import { DEFAULT_MACHINE, FORMATS, PAGING_MODES, type MachineConfig, type PagingMode } from './model.js';
 import { replayPaths } from './replay.js';
 import { convertPaths } from './convert.js';
-import { jsonReport } from './report/json.js';
 import { textSummary } from './report/summary.js';
+import { checkRequest, collectFor, writeReports, type ReportRequest } from './report/outputs.js';
+import { parseCount, parseRange, parseWidth } from './report/heatmap-data.js';
+import { progressBar } from './report/progress.js';
 import { FORMAT_EXAMPLES } from './input/formats.js';
 import { packageVersion } from './paths.js';
 
@@ -61,8 +63,61 @@ interface ReplayFlags {
   kpti?: boolean;
   sizeShift?: boolean;
   strict?: boolean;
-  json?: boolean;
+  json?: boolean | string;
+  jsonPages?: boolean;
+  csv?: string;
+  heatmap?: string;
+  vpnHeatmap?: string;
+  html?: string;
+  interval?: string;
+  heatmapWidth?: string;
+  heatmapCount?: string;
+  pfnRange?: string;
+  vpnRange?: string;
+  progress: boolean;
   threads: string;
+}
+
+function parseInterval(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1 || !Number.isSafeInteger(n)) throw new UserError(`--interval '${text}': expected a whole number of records, 1 or more`);
+  return n;
+}
+
+/**
+ * The report options. `--json FILE` takes FILE only when it ends in .json:
+ * anything else after --json is the first trace, as it was before --json
+ * took a value (so `replay --json trace.gz` never overwrites the trace).
+ */
+function reportRequest(traces: string[], flags: ReplayFlags): ReportRequest {
+  let json: ReportRequest['json'];
+  if (flags.json === true || flags.json === '-') json = true;
+  else if (typeof flags.json === 'string') {
+    if (flags.json.toLowerCase().endsWith('.json')) json = flags.json;
+    else {
+      traces.unshift(flags.json);
+      json = true;
+    }
+  }
+  const req: ReportRequest = {
+    json,
+    jsonPages: flags.jsonPages,
+    csv: flags.csv,
+    heatmap: flags.heatmap,
+    vpnHeatmap: flags.vpnHeatmap,
+    html: flags.html,
+    interval: flags.interval === undefined ? undefined : parseInterval(flags.interval),
+    heatmapWidth: flags.heatmapWidth === undefined ? undefined : parseWidth('--heatmap-width', flags.heatmapWidth),
+    heatmapCount: flags.heatmapCount === undefined ? undefined : parseCount('--heatmap-count', flags.heatmapCount),
+    pfnRange: flags.pfnRange === undefined ? undefined : parseRange('--pfn-range', flags.pfnRange),
+    vpnRange: flags.vpnRange === undefined ? undefined : parseRange('--vpn-range', flags.vpnRange),
+  };
+  checkRequest(req);
+  return req;
+}
+
+function terminal() {
+  return { color: useColor(), columns: process.stdout.columns || 100, lines: Math.max(10, (process.stdout.rows || 40) - 12) };
 }
 
 function parseThreads(text: string): 1 | 2 | 'auto' {
@@ -121,10 +176,13 @@ function badLineReporter() {
   };
 }
 
-async function replayCommand(traces: string[], flags: ReplayFlags): Promise<number> {
+async function replayCommand(traces: string[], flags: ReplayFlags, summary = true): Promise<number> {
   const machine = machineFrom(flags);
   const format = flags.format === undefined ? undefined : parseFormat(flags.format);
+  const req = reportRequest(traces, flags);
+  if (traces.length === 0) throw new UserError("missing required argument 'traces': give one or more trace files, or - for stdin");
   const bad = badLineReporter();
+  const progress = flags.progress ? progressBar() : undefined;
   const result = await replayPaths({
     paths: traces,
     format,
@@ -132,19 +190,23 @@ async function replayCommand(traces: string[], flags: ReplayFlags): Promise<numb
     strict: !!flags.strict,
     machine,
     threads: parseThreads(flags.threads),
+    ...collectFor(req),
     onBadLine: bad.onBadLine,
+    onProgress: progress?.update,
   });
+  progress?.done();
   if (result.stopped) {
     process.stderr.write('tlbscope: stopped at the first bad line (--strict)\n');
     return EXIT_USAGE;
   }
   bad.summarize(result.stats.badLines);
-  if (flags.json) {
-    process.stdout.write(JSON.stringify(jsonReport(result, machine, !!flags.sizeShift), null, 2) + '\n');
-  } else {
+  const out = await writeReports(result, machine, !!flags.sizeShift, req, terminal(), packageVersion());
+  if (summary && req.json !== true) {
     const bold = useColor() ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
     process.stdout.write(textSummary(result, machine, bold));
+    if (out.length > 0) process.stdout.write('\n');
   }
+  process.stdout.write(out.join('\n'));
   return EXIT_OK;
 }
 
@@ -183,7 +245,43 @@ function program(): Command {
 
   const formatOption = () =>
     new Option('--format <format>', 'trace format (default: told from the first lines of each input)').choices([...FORMATS]);
-  cmd
+  /** The machine and input options replay and heatmap share. */
+  const machineOptions = (c: Command) =>
+    c
+      .addOption(formatOption())
+      .option('--l1d <entries:ways>', 'L1 data TLB geometry', g(DEFAULT_MACHINE.l1d))
+      .option('--l1i <entries:ways>', 'L1 instruction TLB geometry', g(DEFAULT_MACHINE.l1i))
+      .option('--l2 <entries:ways|none>', 'unified L2 TLB geometry, or none', g(DEFAULT_MACHINE.l2))
+      .option('--policy <policy>', 'replacement policy of every TLB: lru, fifo, random or plru (tree pseudo-LRU)', DEFAULT_MACHINE.policy)
+      .option('--l1d-policy <policy>', 'the L1 dTLB\'s policy, overriding --policy')
+      .option('--l1i-policy <policy>', 'the L1 iTLB\'s policy, overriding --policy')
+      .option('--l2-policy <policy>', 'the L2 TLB\'s policy, overriding --policy')
+      .option('--seed <n>', 'seed of the random TLB policy and of the shuffled allocator', '1')
+      .addOption(new Option('--paging <mode>', 'page-table format: 2, 3, 4 or 5 levels').choices([...PAGING_MODES]).default('x86-64'))
+      .option('--pwc <sizes>', 'page-walk caches: none, default (pde 32, pdpte 8, pml4e 4, pml5e 2) or e.g. pde=32,pdpte=8', 'none')
+      .option('--pcid', 'keep TLB entries across context switches (tagged by address space)')
+      .option('--huge <size>', 'map every page at this size: 4K, 2M, 4M (x86-32) or 1G', '4K')
+      .option('--frames <n>', 'physical memory of N 4 KiB frames (data and page tables); a full pool evicts data pages')
+      .option('--mem <size>', 'physical memory as a size, e.g. 64M or 1G (instead of --frames)')
+      .option('--evict <policy>', 'which data page a full pool gives up: lru (default), fifo, clock or opt (Belady; reads the trace twice)')
+      .option('--alloc <order>', 'frame allocation order: sequential, or shuffled by --seed (fragmented)', 'sequential')
+      .option('--layout <layout>', 'kernel half: flat (none), linux (direct map, global kernel entries) or pintos (KERN_BASE)', 'flat')
+      .option('--kernel-text <range>', 'read-only kernel text START-END in hex, or none (default: the layout\'s)')
+      .option('--maps <file>', '/proc/PID/maps regions to check accesses against; 0xCR3=FILE for one address space (repeatable)', (v: string, all: string[] = []) => [...all, v])
+      .option('--kpti', 'kernel page-table isolation: user and kernel tables per process, switched at every kernel entry and exit')
+      .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
+      .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
+      .option('--threads <n>', 'auto, 1, or 2: decode on a second thread while simulating (auto: inputs of 64 MiB or more, on 2+ cores)', 'auto')
+      .option('--no-progress', 'no progress bar (it shows only on a terminal, on stderr)');
+  /** What a heatmap counts and shows. */
+  const heatmapOptions = (c: Command) =>
+    c
+      .option('--heatmap-count <what>', 'what a heatmap cell counts: translations, reads, writes, fetches, or trace (accesses at the trace\'s own physical addresses; the default when the trace has them)')
+      .option('--heatmap-width <cells>', 'cells per heatmap row (default: fit the range)')
+      .option('--pfn-range <first-last>', 'PFN heatmap: only these frames, FIRST-LAST or FIRST+COUNT (decimal or 0x hex)')
+      .option('--vpn-range <first-last>', 'VPN heatmap: only these virtual pages, as --pfn-range');
+
+  const replay = cmd
     .command('replay')
     .summary('replay traces and report TLB misses, page walks and faults')
     .description(
@@ -191,32 +289,16 @@ function program(): Command {
         'through an L1 dTLB (loads, stores), an L1 iTLB (fetches), an optional unified L2 and ' +
         'x86-64 4-level page tables with demand paging. Every number printed is defined in docs/metrics.md.',
     )
-    .argument('<traces...>', 'trace files, or - for stdin')
-    .addOption(formatOption())
-    .option('--l1d <entries:ways>', 'L1 data TLB geometry', g(DEFAULT_MACHINE.l1d))
-    .option('--l1i <entries:ways>', 'L1 instruction TLB geometry', g(DEFAULT_MACHINE.l1i))
-    .option('--l2 <entries:ways|none>', 'unified L2 TLB geometry, or none', g(DEFAULT_MACHINE.l2))
-    .option('--policy <policy>', 'replacement policy of every TLB: lru, fifo, random or plru (tree pseudo-LRU)', DEFAULT_MACHINE.policy)
-    .option('--l1d-policy <policy>', 'the L1 dTLB\'s policy, overriding --policy')
-    .option('--l1i-policy <policy>', 'the L1 iTLB\'s policy, overriding --policy')
-    .option('--l2-policy <policy>', 'the L2 TLB\'s policy, overriding --policy')
-    .option('--seed <n>', 'seed of the random TLB policy and of the shuffled allocator', '1')
-    .addOption(new Option('--paging <mode>', 'page-table format: 2, 3, 4 or 5 levels').choices([...PAGING_MODES]).default('x86-64'))
-    .option('--pwc <sizes>', 'page-walk caches: none, default (pde 32, pdpte 8, pml4e 4, pml5e 2) or e.g. pde=32,pdpte=8', 'none')
-    .option('--pcid', 'keep TLB entries across context switches (tagged by address space)')
-    .option('--huge <size>', 'map every page at this size: 4K, 2M, 4M (x86-32) or 1G', '4K')
-    .option('--frames <n>', 'physical memory of N 4 KiB frames (data and page tables); a full pool evicts data pages')
-    .option('--mem <size>', 'physical memory as a size, e.g. 64M or 1G (instead of --frames)')
-    .option('--evict <policy>', 'which data page a full pool gives up: lru (default), fifo, clock or opt (Belady; reads the trace twice)')
-    .option('--alloc <order>', 'frame allocation order: sequential, or shuffled by --seed (fragmented)', 'sequential')
-    .option('--layout <layout>', 'kernel half: flat (none), linux (direct map, global kernel entries) or pintos (KERN_BASE)', 'flat')
-    .option('--kernel-text <range>', 'read-only kernel text START-END in hex, or none (default: the layout\'s)')
-    .option('--maps <file>', '/proc/PID/maps regions to check accesses against; 0xCR3=FILE for one address space (repeatable)', (v: string, all: string[] = []) => [...all, v])
-    .option('--kpti', 'kernel page-table isolation: user and kernel tables per process, switched at every kernel entry and exit')
-    .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
-    .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
-    .option('--json', 'print one JSON object (docs/json.md) instead of the summary')
-    .option('--threads <n>', 'auto, 1, or 2: decode on a second thread while simulating (auto: inputs of 64 MiB or more, on 2+ cores)', 'auto')
+    .argument('[traces...]', 'trace files, or - for stdin');
+  machineOptions(replay)
+    .option('--json [file.json]', 'one JSON object (docs/json.md) on stdout instead of the summary, or into FILE.json')
+    .option('--json-pages', 'add the per-frame and per-page tables to the JSON')
+    .option('--csv <dir>', 'write tidy CSV files into DIR: summary, faults, pfn, vpn, intervals (docs/csv.md)')
+    .option('--interval <records>', 'snapshot the counters every N records: intervals.csv, the HTML report\'s series')
+    .option('--heatmap <file>', 'PFN heatmap: FILE.png, FILE.svg, or - for the terminal (docs/figures.md)')
+    .option('--vpn-heatmap <file>', 'the same for virtual pages')
+    .option('--html <file>', 'one self-contained HTML report: summary, interactive PFN heatmap, intervals, config');
+  heatmapOptions(replay)
     .addHelpText(
       'after',
       `
@@ -230,6 +312,7 @@ Examples:
   tlbscope replay kernel.log.gz --layout linux --kpti --pcid
   tlbscope replay ls.log.gz --size-shift --maps ls.maps
   tlbscope replay ls.log.gz --size-shift --json > ls.json
+  tlbscope replay trace.log.gz --csv out/ --interval 100000 --heatmap out/pfn.png --html out/report.html
   tlbscope replay part1.log.gz part2.log.gz        # one trace in two files
   tlbscope convert big.log.gz -o big.tlbt && tlbscope replay big.tlbt
   qemu-x86_64 -plugin ./libexeclog.so -d plugin true 2>&1 | tlbscope replay -
@@ -240,6 +323,21 @@ FILE:LINE: reason: text. Formats: tlbscope formats (docs/formats.md).`,
     .action(async (traces: string[], flags: ReplayFlags) => {
       process.exitCode = await replayCommand(traces, flags);
     });
+
+  const heatmap = cmd
+    .command('heatmap')
+    .summary('replay traces and draw the PFN (or VPN) heatmap in the terminal')
+    .description(
+      'Replay like `replay` and print the heatmap of physical frames in PFN order (with --vpn: of virtual pages) ' +
+        'with colour blocks, or characters when stdout is not a terminal or NO_COLOR is set. docs/figures.md.',
+    )
+    .argument('[traces...]', 'trace files, or - for stdin');
+  machineOptions(heatmap)
+    .option('--vpn', 'virtual pages instead of physical frames');
+  heatmapOptions(heatmap).action(async (traces: string[], flags: ReplayFlags & { vpn?: boolean }) => {
+    const view = flags.vpn ? { vpnHeatmap: '-' } : { heatmap: '-' };
+    process.exitCode = await replayCommand(traces, { ...flags, ...view }, false);
+  });
 
   cmd
     .command('convert')

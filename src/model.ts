@@ -121,6 +121,63 @@ export const DEFAULT_MACHINE: MachineConfig = {
 /** First PFN handed out by the sequential frame allocator (the core's ABI defines it). */
 export { FIRST_PFN } from '../assembly/abi.js';
 
+/** What the engines count beyond the counters; each costs time or memory only when asked for. */
+export interface CollectOptions {
+  /** Per-page counts (Stats.vpn). */
+  pages?: boolean;
+  /** Snapshot the counters every N records (Stats.intervals); 0 or absent: never. */
+  interval?: number;
+}
+
+/** Translations that resolved to one data frame, by the op that made them (docs/metrics.md). */
+export interface FrameCounts {
+  pfn: number;
+  /** reads + writes + fetches. */
+  translations: number;
+  reads: number;
+  writes: number;
+  fetches: number;
+}
+
+/** Translations of one virtual page of one address space that resolved to one frame. */
+export interface PageCounts {
+  /** The address space, numbered from 0 in the order of first access (see Stats.vpn.spaces). */
+  space: number;
+  /** va >> 12 (52 bits at most, so exact as a number). */
+  vpn: number;
+  pfn: number;
+  translations: number;
+  reads: number;
+  writes: number;
+  fetches: number;
+}
+
+export interface SpaceName {
+  space: number;
+  /** The CR3 value that named it, as 0x-prefixed lowercase hex; null for the trace's implicit first space. */
+  cr3: string | null;
+}
+
+/** The cumulative counters after `records` records (docs/metrics.md, Intervals). */
+export interface IntervalSnapshot {
+  records: number;
+  reads: number;
+  writes: number;
+  fetches: number;
+  l1dLookups: number;
+  l1dMisses: number;
+  l1iLookups: number;
+  l1iMisses: number;
+  /** 0 with --l2 none. */
+  l2Lookups: number;
+  l2Misses: number;
+  walks: number;
+  walkRefs: number;
+  minorFaults: number;
+  majorFaults: number;
+  nonCanonical: number;
+}
+
 export interface LevelStats {
   lookups: number;
   hits: number;
@@ -163,8 +220,12 @@ export interface Stats {
   badLines: number;
   /** Lines of a known form that carry nothing to simulate (Dinero labels other than 0-2). */
   ignoredLines: number;
-  /** Translations per data frame, ascending PFN, frames with a zero count left out. */
-  pfn: Array<[pfn: number, translations: number]>;
+  /** Translations per data frame, ascending PFN, frames with no translation left out. */
+  pfn: FrameCounts[];
+  /** With CollectOptions.pages: translations per page, by (space, vpn, pfn) ascending. */
+  vpn?: { spaces: SpaceName[]; pages: PageCounts[] };
+  /** With CollectOptions.interval: a snapshot after every `every` records and at the end. */
+  intervals?: { every: number; snapshots: IntervalSnapshot[] };
   /** Accesses per trace frame (physical address >> 12) for accesses whose physical address the trace gives. */
   physicalPfn: Array<[pfn: number, accesses: number]>;
 }

@@ -9,9 +9,10 @@ import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } 
 import { CoreSession, needsPrePass, prePass, type BadLine } from './engine/core.js';
 import { replayPipelined } from './engine/pipeline.js';
 import { UserError } from './errors.js';
-import { FORMATS, type Format, type MachineConfig, type Stats } from './model.js';
+import { FORMATS, type CollectOptions, type Format, type MachineConfig, type Stats } from './model.js';
+import type { ProgressSample } from './report/progress.js';
 
-export interface ReplayRequest {
+export interface ReplayRequest extends CollectOptions {
   paths: string[];
   /** Forced format; sniffed from the first lines of each input when absent. */
   format?: Format;
@@ -21,7 +22,8 @@ export interface ReplayRequest {
   /** 2: decode on a worker thread while this one simulates; auto: 2 for large files on 2+ cores. */
   threads?: 1 | 2 | 'auto';
   onBadLine?: (trace: string, bad: BadLine) => void;
-  onProgress?: (trace: string, bytesFed: number, sizeOnDisk: number | null) => void;
+  /** After every window of input: how far the replay is. */
+  onProgress?: (sample: ProgressSample) => void;
 }
 
 export interface ReplayResult {
@@ -66,7 +68,7 @@ export async function openInput(path: string, forced?: Format): Promise<OpenInpu
 export async function feedInput(
   session: CoreSession,
   input: OpenInput,
-  hooks: { onBadLine?: (bad: BadLine) => void; onProgress?: (fed: number) => void; onEvents?: (events: Uint8Array) => void },
+  hooks: { onBadLine?: (bad: BadLine) => void; onProgress?: (fed: number, records: number) => void; onEvents?: (events: Uint8Array) => void },
 ): Promise<boolean> {
   if (input.format !== 'tlbt') return session.feed({ ...input, ...hooks });
   const name = input.source.name;
@@ -102,10 +104,24 @@ function useTwoThreads(req: ReplayRequest): boolean {
   return bytes >= PIPELINE_MIN_BYTES;
 }
 
+/** The inputs' bytes on disk, or null when one is stdin (or cannot be read: its error comes later). */
+export function totalDiskBytes(paths: string[]): number | null {
+  let total = 0;
+  for (const path of paths) {
+    if (path === '-') return null;
+    try {
+      total += statSync(path).size;
+    } catch {
+      return null;
+    }
+  }
+  return total;
+}
+
 export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
   const start = performance.now();
   if (useTwoThreads(req)) {
-    const r = await replayPipelined(req);
+    const r = await replayPipelined({ ...req, total: req.onProgress ? totalDiskBytes(req.paths) : null });
     for (const [trace, bad] of r.bad) req.onBadLine?.(trace, bad);
     return { traces: r.traces, formats: r.formats, stats: r.stats, seconds: (performance.now() - start) / 1000, stopped: r.stopped };
   }
@@ -125,7 +141,9 @@ export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
       return true;
     });
   }
-  const session = new CoreSession({ ...options, future });
+  const session = new CoreSession({ ...options, future, pages: req.pages, interval: req.interval });
+  const total = req.onProgress ? totalDiskBytes(req.paths) : null;
+  let doneBytes = 0;
   const traces: string[] = [];
   const formats: Format[] = [];
   let stopped = false;
@@ -140,8 +158,9 @@ export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
       }
       const finished = await feedInput(session, input, {
         onBadLine: req.onBadLine && ((bad) => req.onBadLine!(name, bad)),
-        onProgress: req.onProgress && ((fed) => req.onProgress!(name, fed, input.source.sizeOnDisk)),
+        onProgress: req.onProgress && ((_fed, records) => req.onProgress!({ bytes: doneBytes + (input.source.diskPosition?.() ?? 0), total, records })),
       });
+      doneBytes += input.source.sizeOnDisk ?? 0;
       if (!finished) {
         stopped = true;
         break;

@@ -1,11 +1,12 @@
 // The WASM core against the reference model (every counter, every per-PFN
-// count, every reported bad line) on thousands of random traces fed in random
-// chunk sizes, and against the independent answers of the real traces.
+// and per-page count, every interval snapshot, every reported bad line) on
+// thousands of random traces fed in random chunk sizes, and against the
+// independent answers of the real traces.
 
 import { describe, expect, it } from 'vitest';
 import { replayCore, type BadLine } from '../src/engine/core.js';
 import { bufferSource } from '../src/input/source.js';
-import { DEFAULT_MACHINE, type DecodeOptions, type MachineConfig, type Stats } from '../src/model.js';
+import { DEFAULT_MACHINE, type CollectOptions, type DecodeOptions, type MachineConfig, type Stats } from '../src/model.js';
 import { decodeTrace } from '../src/reference/decode.js';
 import { referenceReplay } from '../src/reference/replay.js';
 import { cachePluginAnswers, cachePluginView, readTrace, readmeTable, tableView } from './answers.js';
@@ -36,6 +37,7 @@ async function core(
   decode: DecodeOptions,
   machine: MachineConfig,
   io: { chunkBytes?: number; windowBytes?: number } = {},
+  collect: CollectOptions = {},
 ): Promise<CoreRun> {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
   const bad: BadLine[] = [];
@@ -43,9 +45,16 @@ async function core(
     decode,
     machine,
     ...io,
+    ...collect,
     onBadLine: (b) => bad.push(b),
   });
   return { stats, bad };
+}
+
+/** What is collected beside the counters: nothing, per-page counts, intervals of a few to many records. */
+function randomCollect(rng: Rng): CollectOptions {
+  if (rng.chance(0.25)) return {};
+  return { pages: rng.chance(0.8), interval: rng.pick([0, 1, 2, 3, 17, 250]) };
 }
 
 /** How the core is fed: from one byte per read to whole windows. */
@@ -62,15 +71,17 @@ describe('WASM core equals the reference model', () => {
       const trace = randomTrace(seed);
       const machine = randomMachine(seed * 7919, { mmu: true, trace });
       const decode = { format: trace.format, sizeShift: trace.sizeShift };
-      const io = randomIo(new Rng(seed));
-      const expected = await outcome(() => referenceReplay(trace.text, decode, machine));
+      const rng = new Rng(seed);
+      const io = randomIo(rng);
+      const collect = randomCollect(rng);
+      const expected = await outcome(() => referenceReplay(trace.text, decode, machine, collect));
       let bad: BadLine[] = [];
       const got = await outcome(async () => {
-        const run = await core(trace.text, decode, machine, io);
+        const run = await core(trace.text, decode, machine, io, collect);
         bad = run.bad;
         return run.stats;
       });
-      const context = `seed ${seed} (${trace.format}, ${JSON.stringify(machine)}, ${JSON.stringify(io)})`;
+      const context = `seed ${seed} (${trace.format}, ${JSON.stringify(machine)}, ${JSON.stringify(io)}, ${JSON.stringify(collect)})`;
       expectSameOutcome(got, expected, context);
       if ('error' in got) continue;
       const expectedBad = decodeTrace(trace.text, decode).bad.slice(0, 16).map((b) => b.line);
@@ -85,7 +96,8 @@ describe('WASM core equals the reference model', () => {
           const trace = randomTrace(format.length * 31 + opMix.length, { format, opMix, lines: 3000 });
           const machine = { ...randomMachine(opMix.length), pcid };
           const decode = { format, sizeShift: trace.sizeShift };
-          expect((await core(trace.text, decode, machine)).stats).toEqual(referenceReplay(trace.text, decode, machine));
+          const collect = { pages: true, interval: 97 };
+          expect((await core(trace.text, decode, machine, {}, collect)).stats).toEqual(referenceReplay(trace.text, decode, machine, collect));
         }
       }
     }
@@ -117,10 +129,11 @@ describe('WASM core on the real traces', () => {
   it.each(readmeTable())('matches the README table: $file', async ({ file, format, sizeShift, expected }) => {
     const text = readTrace(file);
     const decode = { format, sizeShift };
-    const got = await core(text, decode, DEFAULT_MACHINE);
+    const collect = { pages: true, interval: 10_000 };
+    const got = await core(text, decode, DEFAULT_MACHINE, {}, collect);
     expect(tableView(got.stats)).toEqual(expected);
-    // And the reference on everything else, per-PFN counts included.
-    expect(got.stats).toEqual(referenceReplay(text, decode, DEFAULT_MACHINE));
+    // And the reference on everything else, per-PFN and per-page counts and intervals included.
+    expect(got.stats).toEqual(referenceReplay(text, decode, DEFAULT_MACHINE, collect));
   });
 
   it('gives the same result whatever the chunk boundaries', async () => {

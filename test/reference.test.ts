@@ -32,6 +32,11 @@ import { Tlb } from '../src/reference/tlb.js';
 import { randomMachine, randomTrace } from './gen.js';
 import { cachePluginAnswers, cachePluginView, readTrace, readmeTable, tableView, TABLE_FILES } from './answers.js';
 
+/** [pfn, translations] per frame, ascending. */
+function perFrame(s: Stats): Array<[number, number]> {
+  return s.pfn.map((f) => [f.pfn, f.translations]);
+}
+
 describe('QEMU 7.2 cache plugin answers (qemu72-user-execlog-true)', () => {
   const text = readTrace('qemu72-user-execlog-true.log.gz');
   it.each(cachePluginAnswers())('$name', ({ machine, expected }) => {
@@ -160,7 +165,7 @@ describe('frames and page walks', () => {
     const s = run([page(1), page(2), page(512)]);
     // page 1: 256 root, 257 PDPT, 258 PD, 259 PT, 260 data; page 2 shares the
     // PT: 261; page 512 is the next 2 MiB region: a new PT 262, data 263.
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 1],
       [261, 1],
       [263, 1],
@@ -176,9 +181,13 @@ describe('frames and page walks', () => {
     expect(s.accesses.write).toBe(1);
     expect(s.tlb.l1d).toEqual({ lookups: 3, hits: 1, misses: 2 });
     // page 1 faults first (data 260), then page 2 (261).
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 1],
       [261, 2],
+    ]);
+    expect(s.pfn).toEqual([
+      { pfn: 260, translations: 1, reads: 0, writes: 1, fetches: 0 },
+      { pfn: 261, translations: 2, reads: 1, writes: 1, fetches: 0 },
     ]);
   });
 
@@ -226,7 +235,7 @@ describe('paging modes', () => {
     // page 0: 256 PD (root), 257 PT 0, 258 data; page 1 and page 512 share
     // PT 0 (it maps 4 MiB): 259, 260; page 1024 (4 MiB) needs PT 1: 261, data 262.
     const s = run([page(0), page(1), page(512), page(1024)], paging('x86-32'));
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [258, 1],
       [259, 1],
       [260, 1],
@@ -242,7 +251,7 @@ describe('paging modes', () => {
     // (2 MiB) needs PT 1: 261, data 262; page 2^18 (1 GiB, PDPT slot 1) needs
     // PD 1 and a PT: 263, 264, data 265.
     const s = run([page(0), page(1), page(512), page(1 << 18)], paging('pae'));
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [259, 1],
       [260, 1],
       [262, 1],
@@ -255,7 +264,7 @@ describe('paging modes', () => {
   it('pae: the four PDPT slots, each its own PD; the PDPT stays one frame', () => {
     // Root 256; then per slot a PD, a PT and the data page.
     const s = run([0, 1, 2, 3].map((slot) => page(slot << 18)), paging('pae'));
-    expect(s.pfn.map(([pfn]) => pfn)).toEqual([259, 262, 265, 268]);
+    expect(s.pfn.map((f) => f.pfn)).toEqual([259, 262, 265, 268]);
     expect(s.frames).toEqual({ used: 13, pageTable: 9 });
     expect(s.faults.nonCanonical).toBe(0);
   });
@@ -264,7 +273,7 @@ describe('paging modes', () => {
     const lines = [page(0), page(1), page(512), page(1 << 18)];
     // page 0: 256..259 tables, 260 data; 261; PT 262, 263; PD 264, PT 265, 266.
     const s = run(lines, paging('x86-64'));
-    expect(s.pfn.map(([pfn]) => pfn)).toEqual([260, 261, 263, 266]);
+    expect(s.pfn.map((f) => f.pfn)).toEqual([260, 261, 263, 266]);
     expect(s.frames).toEqual({ used: 11, pageTable: 7 });
     expect(s.walks).toEqual({ count: 4, refs: 16 });
     expect(run(lines)).toEqual(s);
@@ -276,7 +285,7 @@ describe('paging modes', () => {
     // 263..266, data 267.
     const lines = [page(0), page(1), mem('1000000000000')];
     const s = run(lines, paging('la57'));
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [261, 1],
       [262, 1],
       [267, 1],
@@ -318,7 +327,7 @@ describe('paging modes', () => {
       expect(s.crossings, mode).toBe(1);
       expect(s.faults.nonCanonical, mode).toBe(1);
       expect(s.tlb.l1d.lookups, mode).toBe(1);
-      expect(s.pfn, mode).toEqual([[256 + levels[mode], 1]]);
+      expect(perFrame(s), mode).toEqual([[256 + levels[mode], 1]]);
     }
   });
 
@@ -687,7 +696,7 @@ describe('address spaces and control lines', () => {
     expect(s.tlb.l1d).toEqual({ lookups: 1, hits: 0, misses: 1 });
     expect(s.walks.count).toBe(2);
     expect(s.faults.minor).toBe(1);
-    expect(s.pfn).toEqual([[260, 2]]);
+    expect(perFrame(s)).toEqual([[260, 2]]);
   });
 });
 
@@ -913,7 +922,7 @@ describe('huge pages', () => {
     // page 0: 256 PML4, 257 PDPT, 258 PD, data 259..770; 0x1000 and 0x1fffff
     // are page 0 too (L1 hits); 0x200000 is page 1, under the same PD: 771..1282.
     const s = run([mem(0), mem(0x1000), mem(0x1fffff), mem(0x200000)], { pageSize: '2M' });
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [259, 3],
       [771, 1],
     ]);
@@ -928,7 +937,7 @@ describe('huge pages', () => {
   it('1G: x86-64 reads 2 entries (PML4, PDPT), la57 3; 262144 frames per page', () => {
     // 256 PML4, 257 PDPT, data 258..262401; 0x40000000 is page 1: 262402.
     const s = run([mem(0), mem('3fffffff'), mem('40000000')], { pageSize: '1G' });
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [258, 2],
       [262402, 1],
     ]);
@@ -936,7 +945,7 @@ describe('huge pages', () => {
     expect(s.walks).toEqual({ count: 2, refs: 2 * 2 });
     // la57: 256 PML5, 257 PML4, 258 PDPT, data 259.
     const t = run([mem(0)], { pageSize: '1G', paging: 'la57' });
-    expect(t.pfn).toEqual([[259, 1]]);
+    expect(perFrame(t)).toEqual([[259, 1]]);
     expect(t.frames).toEqual({ used: 3 + 262144, pageTable: 3 });
     expect(t.walks).toEqual({ count: 1, refs: 3 });
   });
@@ -944,7 +953,7 @@ describe('huge pages', () => {
   it('x86-32 4M: the root PD maps the page (1 ref); pae 2M: PDPT, PD (2 refs)', () => {
     // x86-32: 256 PD, data 257..1280; 0x400000 is page 1: 1281.
     const s = run([mem(0), mem('3fffff'), mem('400000')], { pageSize: '4M', paging: 'x86-32' });
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [257, 2],
       [1281, 1],
     ]);
@@ -953,7 +962,7 @@ describe('huge pages', () => {
     // pae: 256 PDPT, 257 PD 0, data 258; 0x200000 in PD 0: 770; 0x40000000
     // (PDPT slot 1): PD 1 at 1282, data 1283.
     const t = run([mem(0), mem('200000'), mem('40000000')], { pageSize: '2M', paging: 'pae' });
-    expect(t.pfn).toEqual([
+    expect(perFrame(t)).toEqual([
       [258, 1],
       [770, 1],
       [1283, 1],
@@ -1084,7 +1093,7 @@ describe('physical memory and eviction', () => {
     // 2 (t4), 5 (t5) -> 4 goes, p6 at 260. t7 p5 hits at 262.
     for (const machine of [seven('lru'), seven()]) {
       const s = run(trace, machine);
-      expect(s.pfn).toEqual([
+      expect(perFrame(s)).toEqual([
         [260, 3],
         [261, 2],
         [262, 3],
@@ -1105,7 +1114,7 @@ describe('physical memory and eviction', () => {
     // t3 p4: 1 was loaded first -> p4 at 260. t4 p2 hits. t5 p5: 2 (loaded
     // t1) goes although just hit -> p5 at 261. t6 p6: 3 -> 262. t7 p5 hits at 261.
     const s = run(trace, seven('fifo'));
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 2],
       [261, 4],
       [262, 2],
@@ -1121,7 +1130,7 @@ describe('physical memory and eviction', () => {
     // clear) taken; hand wraps to 256; p5 at 262. t6 p6: 260 (p4) cleared,
     // 261 (p2, clear) taken; p6 at 261; hand 262. t7 p5 hits at 262.
     const s = run(trace, seven('clock'));
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 2],
       [261, 3],
       [262, 3],
@@ -1135,7 +1144,7 @@ describe('physical memory and eviction', () => {
     // p1 -> 263. p2: the hand clears 260, 262, 263 (skipping 261), wraps,
     // takes 260 (p0); hand at 261. p3: skips 261, takes 262 (p512, clear).
     const s = run([read(0), read(512), read(1), read(2), read(3)], { frames: 8, evict: 'clock' });
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 2],
       [262, 2],
       [263, 1],
@@ -1150,7 +1159,7 @@ describe('physical memory and eviction', () => {
     // again: 260 (p4) goes -> p5 at 260. t6 p6: 5 is used at t7, 2 (261)
     // and 3 (262) never: 261 goes -> p6 at 261. t7 p5 hits at 260.
     const s = run(trace, seven('opt'));
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 4],
       [261, 3],
       [262, 1],
@@ -1168,7 +1177,7 @@ describe('physical memory and eviction', () => {
     const lines = ['[CR3] 0xa', read(1), '[CR3] 0xb', read(1), '[CR3] 0xa', read(2), mem('800000000000'), mem(0x1ffe, 'READ', 4)];
     const s = run(lines, { frames: 10, evict: 'opt', pcid: true });
     expect(s.memory).toEqual({ frames: 10, evictions: 1, writebacks: 0, shootdowns: 1 });
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 2],
       [265, 3],
     ]);
@@ -1202,7 +1211,7 @@ describe('physical memory and eviction', () => {
     const flushed = run(lines, { frames: 9 });
     expect(flushed.memory).toEqual({ frames: 9, evictions: 2, writebacks: 0, shootdowns: 0 });
     expect(flushed.faults).toMatchObject({ minor: 2, major: 1 });
-    expect(flushed.pfn).toEqual([[260, 3]]);
+    expect(perFrame(flushed)).toEqual([[260, 3]]);
     // With PCID the entries survive the switches, so each eviction shoots
     // one down; a:p1's miss after the return shows it was.
     const tagged = run(lines, { frames: 9, pcid: true });
@@ -1239,7 +1248,7 @@ describe('physical memory and eviction', () => {
     expect(s.faults).toMatchObject({ minor: 3, major: 1 });
     // No new tables: p0's came back into p1's old frame.
     expect(s.frames).toEqual({ used: 6, pageTable: 4 });
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 2],
       [261, 2],
     ]);
@@ -1251,7 +1260,7 @@ describe('physical memory and eviction', () => {
     // table; its data page evicts p512 (262). 260 keeps p0's count.
     const s = run([read(0), read(512), read(1024)], { frames: 7 });
     expect(s.frames).toEqual({ used: 7, pageTable: 6 });
-    expect(s.pfn).toEqual([
+    expect(perFrame(s)).toEqual([
       [260, 1],
       [262, 2],
     ]);
@@ -1307,11 +1316,11 @@ describe('frame allocation: shuffled', () => {
       [1, undefined, [470145, 680172]], // the 4 GiB pool
     ] as Array<[number | undefined, number | undefined, number[]]>) {
       const s = run(lines, { alloc: 'shuffled', seed, frames });
-      expect(s.pfn, `seed ${seed} frames ${frames}`).toEqual(data.map((pfn) => [pfn, 1]).sort((x, y) => x[0] - y[0]));
+      expect(perFrame(s), `seed ${seed} frames ${frames}`).toEqual(data.map((pfn) => [pfn, 1]).sort((x, y) => x[0] - y[0]));
       expect(s.frames).toEqual({ used: 6, pageTable: 4 });
     }
     // The TLBs' random draws are another generator: a random policy changes nothing here.
-    expect(run(lines, { alloc: 'shuffled', seed: 3, policy: 'random' }).pfn).toEqual(run(lines, { alloc: 'shuffled', seed: 3 }).pfn);
+    expect(perFrame(run(lines, { alloc: 'shuffled', seed: 3, policy: 'random' }))).toEqual(perFrame(run(lines, { alloc: 'shuffled', seed: 3 })));
   });
 
   it('with a limit: evictions reuse frames, and the clock hand still goes in PFN order', () => {
@@ -1319,13 +1328,13 @@ describe('frame allocation: shuffled', () => {
     expect(shuffled(1, 7, 7)).toEqual([259, 261, 257, 260, 258, 256, 262]);
     const lines = [page(1), page(2), page(3), page(4)];
     // clock: all bits cleared from 256 up, then 256 (p2) is the first clear frame.
-    expect(run(lines, { alloc: 'shuffled', frames: 7, evict: 'clock' }).pfn).toEqual([
+    expect(perFrame(run(lines, { alloc: 'shuffled', frames: 7, evict: 'clock' }))).toEqual([
       [256, 2],
       [258, 1],
       [262, 1],
     ]);
     // fifo: p1, loaded first, at 258.
-    expect(run(lines, { alloc: 'shuffled', frames: 7, evict: 'fifo' }).pfn).toEqual([
+    expect(perFrame(run(lines, { alloc: 'shuffled', frames: 7, evict: 'fifo' }))).toEqual([
       [256, 1],
       [258, 2],
       [262, 1],
@@ -1656,7 +1665,7 @@ describe('the trace-frame histogram (physicalPfn)', () => {
       [0xfffffffffffff, 1],
     ]);
     // The modelled frames are another matter.
-    expect(s.pfn.map(([pfn]) => pfn)).toEqual([260, 261, 262, 263]);
+    expect(s.pfn.map((f) => f.pfn)).toEqual([260, 261, 262, 263]);
   });
 
   it('counts execlog accesses to RAM at their own (physical) address, never MMIO', () => {
@@ -1693,11 +1702,16 @@ function checkInvariants(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'
   checkWalks(s, machine);
   expect(s.faults.minor + s.faults.major).toBeLessThanOrEqual(s.walks.count);
   checkMemory(s, machine);
-  const translated = s.pfn.reduce((sum, [, n]) => sum + n, 0);
+  const translated = s.pfn.reduce((sum, f) => sum + f.translations, 0);
   expect(translated).toBe(s.tlb.l1d.lookups + s.tlb.l1i.lookups);
+  // Per op: the L1i translates fetches, the L1d reads and writes.
+  const column = (k: 'reads' | 'writes' | 'fetches') => s.pfn.reduce((sum, f) => sum + f[k], 0);
+  expect(column('fetches')).toBe(s.tlb.l1i.lookups);
+  expect(column('reads') + column('writes')).toBe(s.tlb.l1d.lookups);
+  for (const f of s.pfn) expect(f.translations).toBe(f.reads + f.writes + f.fetches);
   const pages = s.accesses.read + s.accesses.write + s.accesses.fetch - s.accesses.physical + s.crossings;
   expect(s.tlb.l1d.lookups + s.tlb.l1i.lookups + s.faults.nonCanonical).toBe(pages);
-  expect(s.pfn.map(([p]) => p)).toEqual([...s.pfn.map(([p]) => p)].sort((a, b) => a - b));
+  expect(s.pfn.map((f) => f.pfn)).toEqual([...s.pfn.map((f) => f.pfn)].sort((a, b) => a - b));
   // Observed faults: every one under one reason; at most 32 names and `other`.
   expect(sum(Object.entries(s.faults.observedByReason))).toBe(s.faults.observed);
   expect(Object.keys(s.faults.observedByReason).length).toBeLessThanOrEqual(33);

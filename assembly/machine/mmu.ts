@@ -4,8 +4,9 @@
 
 import {
   OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
-  FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA,
+  FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA, PFN_READS, PFN_FETCHES,
 } from "../abi";
+import { countRecordStart, intervalsOn } from "../observers/intervals";
 import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
 import { EVENT_BYTES } from "../records";
@@ -33,7 +34,7 @@ let tagMask: u64 = (<u64>1 << 36) - 1;
 // Page numbers are va >> pageShift (12, or 21/22/30 for huge pages); a
 // translatable page is checked by its first 4 KiB page, vpn << hugeShift.
 let pageShift: u64 = 12;
-let hugeShift: u64 = 0;
+export let hugeShift: u64 = 0;
 
 export let l1d: Tlb | null = null;
 export let l1i: Tlb | null = null;
@@ -65,7 +66,9 @@ export let contexts: u64 = 0;
 export let contextSwitches: u64 = 0;
 
 // Address spaces: dense ids, named by CR3 values.
-let spaceIds = new Map<u64, u32>();
+export let spaceIds = new Map<u64, u32>();
+/** Space ids in the order of their first access (the reports number spaces so). */
+export let accessOrder: Array<u32> = [];
 let spaceUsed: Array<bool> = [false];
 let currentSpace: u32 = 0;
 let currentUsed = false;     // spaceUsed[currentSpace], hoisted for the hot path
@@ -90,8 +93,8 @@ export function configureMachine(
   tagShift = vpnBits;
   tagMask = (<u64>1 << vpnBits) - 1;
   kernelTag = (<u64>1 << (63 - tagShift)) - 1;
-  l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1);
-  l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2);
+  l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1, PFN_READS);
+  l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2, PFN_FETCHES);
   l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, l2Policy, false, seed + 3);
   pcid = withPcid;
 }
@@ -164,6 +167,7 @@ function firstAccessOfSpace(): void {
   }
   spaceUsed[currentSpace] = true;
   currentUsed = true;
+  accessOrder.push(currentSpace);
   contexts++;
   // The start space without a CR3 goes by 0x0 in --maps.
   currentMap = mapFor(spaceNames[currentSpace], true);
@@ -184,23 +188,38 @@ function translate(l1: Tlb, vpn: u64, op: u32): void {
   }
   if (!currentRooted) makeRoot();
   let tag = tagOf(vpn);
-  let pfn = resolve(l1, vpn, tag, currentSpace, <u64>currentSpace);
+  let pfn = resolve(l1, vpn, tag, currentSpace, <u64>currentSpace, entryCount(l1, op));
   if (tracking) track(<u64>pfn, op == OP_WRITE, tag);
 }
 
 // @ts-ignore: decorator
-@inline function resolve(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64): i64 {
-  let pfn = l1.lookup(tag, vpn);
+@inline function resolve(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64, count: usize): i64 {
+  let pfn = l1.lookup(tag, vpn, count);
   if (pfn < 0) {
     let second = l2;
-    if (second) pfn = second.lookup(tag, vpn);
+    if (second) pfn = second.lookup(tag, vpn, 0);
     if (pfn < 0) {
       pfn = <i64>walk(tree, vpn << hugeShift, keySpace);
-      if (second) second.fill(tag, <u64>pfn);
+      if (second) second.fill(tag, <u64>pfn, 0);
     }
-    l1.fill(tag, <u64>pfn);
+    l1.fill(tag, <u64>pfn, count);
   }
   return pfn;
+}
+
+/** Which of the L1 entry's two counts a translation adds to: the L1d's writes are its second, reads (and the L1i's fetches) its first. */
+// @ts-ignore: decorator
+@inline function entryCount(l1: Tlb, op: u32): usize {
+  return <usize>(op & 1) * l1.countBytes;
+}
+
+/**
+ * The address space whose entries a tag space holds (-1: the kernel's
+ * global entries, shared by all), for the per-page observer.
+ */
+export function spaceOfTagSpace(space: u64): i64 {
+  if (kpti) return <i64>(space >> 1);
+  return space == kernelTag && layout != <u32>LAYOUT_FLAT ? -1 : <i64>space;
 }
 
 /** The tag space of a page's entries: the process, the kernel's global space, or under KPTI (process, mode). */
@@ -247,7 +266,7 @@ function translateChecked(l1: Tlb, vpn: u64, op: u32, address: u64): void {
   if (!currentRooted) makeRoot();
   let space = tagSpace(kernelPage, mode);
   let tag = (vpn & tagMask) | (space << tagShift);
-  let pfn = resolve(l1, vpn, tag, kernelPage ? KERNEL_TREE : currentSpace, space);
+  let pfn = resolve(l1, vpn, tag, kernelPage ? KERNEL_TREE : currentSpace, space, entryCount(l1, op));
   // A linear page's frame is outside the pool: nothing to track but the pre-pass's record.
   if (tracking) track(kernelPage && linearFrame(first4k << 12) >= 0 ? 0 : <u64>pfn, op == OP_WRITE, tag);
 }
@@ -284,6 +303,8 @@ export function drainTranslationCounts(): void {
 }
 
 function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
+  // Before anything counts: a snapshot due at this record's start sees the counters as they stand.
+  if (intervalsOn) countRecordStart(flags);
   if (!currentUsed) firstAccessOfSpace();
   // Indexed rather than branched on: the op is as unpredictable as the trace.
   let count = accessCounts + (<usize>op << 3);

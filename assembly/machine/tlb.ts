@@ -6,10 +6,13 @@
 // (docs/metrics.md, Replacement).
 //
 // An L1 TLB also counts the translations each entry resolves and hands the
-// count to the per-PFN observer when the entry leaves (eviction, invalidation,
-// flush) or when counts are read (drainCounts): a hit then touches only the
-// TLB's own, cache-resident arrays instead of a random slot of the per-PFN
-// array, and every translation is still counted exactly once on its frame.
+// count to the per-PFN (and per-page) observers when the entry leaves
+// (eviction, invalidation, flush) or when counts are read (drainCounts): a
+// hit then touches only the TLB's own, cache-resident arrays instead of a
+// random slot of the per-PFN array, and every translation is still counted
+// exactly once on its frame. Each entry has two counts, countBytes apart: the
+// caller picks one by its `count` offset (the L1d: reads at 0, writes at
+// countBytes; the L1i: fetches at 0), so the split costs a hit nothing.
 //
 // A TLB remembers the entry of its last hit or fill: a lookup of the same tag
 // again (the common case: consecutive accesses to one page) skips the set
@@ -23,7 +26,8 @@
 // holds a tag and is never a victim.
 
 import { POLICY_LRU, POLICY_FIFO, POLICY_RANDOM, POLICY_PLRU } from "../abi";
-import { addTranslations } from "../observers/pfn";
+import { addFrameCount } from "../observers/pfn";
+import { addPageCounts, tracking as trackingPages } from "../observers/pages";
 
 /** Tag of an invalid way; valid tags never have the top bit set. */
 export const NO_TAG: u64 = 0xffff_ffff_ffff_ffff;
@@ -41,8 +45,10 @@ export class Tlb {
   tags: usize;    // u64[sets * stride]
   stamps: usize;  // u64[sets * stride]
   pfns: usize;    // u64[sets * stride]
-  counts: usize;  // u64[sets * stride]: translations not yet handed over (0 unless counting)
+  counts: usize;  // u64[2][sets * stride]: translations not yet handed over (0 unless counting)
+  countBytes: usize;  // offset of the second count
   counting: bool;
+  column: u32;    // the per-PFN column of the first count; the second is column + 1
   clock: u64 = 0;
   lookups: u64 = 0;
   misses: u64 = 0;
@@ -54,7 +60,8 @@ export class Tlb {
   lastTag: u64 = NO_TAG;
   lastSlot: usize = 0;   // byte offset of the last hit's or fill's entry
 
-  constructor(entries: u32, ways: u32, policy: u32, counting: bool, randomState: u64) {
+  /** `column`: what the first count counts (PFN_READS for the L1d, PFN_FETCHES for the L1i). */
+  constructor(entries: u32, ways: u32, policy: u32, counting: bool, randomState: u64, column: u32 = 0) {
     this.sets = <u64>(entries / ways);
     this.ways = <usize>ways;
     this.stride = (<usize>ways + 1) & ~1;
@@ -72,9 +79,11 @@ export class Tlb {
     this.tags = heap.alloc(bytes);
     this.stamps = heap.alloc(bytes);
     this.pfns = heap.alloc(bytes);
-    this.counts = heap.alloc(bytes);
-    memory.fill(this.counts, 0, bytes);
+    this.counts = heap.alloc(2 * bytes);
+    memory.fill(this.counts, 0, 2 * bytes);
+    this.countBytes = bytes;
     this.counting = counting;
+    this.column = column;
     this.flush();
   }
 
@@ -86,14 +95,15 @@ export class Tlb {
 
   /**
    * The PFN the entry maps, or -1 on a miss, after which fill() may follow.
-   * Counts the lookup.
+   * Counts the lookup; a hit adds to the entry's count at offset `count`
+   * (0 or countBytes).
    */
   // @ts-ignore: decorator
-  @inline lookup(tag: u64, vpn: u64): i64 {
+  @inline lookup(tag: u64, vpn: u64, count: usize): i64 {
     this.lookups++;
     if (tag == this.lastTag) {
       let last = this.lastSlot;
-      if (this.counting) store<u64>(this.counts + last, load<u64>(this.counts + last) + 1);
+      if (this.counting) store<u64>(this.counts + count + last, load<u64>(this.counts + count + last) + 1);
       return load<i64>(this.pfns + last);
     }
     let base = this.setBase(vpn);
@@ -104,7 +114,7 @@ export class Tlb {
       let slot = (base + <usize>way) << 3;
       if (this.lruStamps) store<u64>(this.stamps + slot, ++this.clock);
       else if (this.plru != 0) this.touch(base, <usize>way);
-      if (this.counting) store<u64>(this.counts + slot, load<u64>(this.counts + slot) + 1);
+      if (this.counting) store<u64>(this.counts + count + slot, load<u64>(this.counts + count + slot) + 1);
       this.lastTag = tag;
       this.lastSlot = slot;
       return load<i64>(this.pfns + slot);
@@ -121,7 +131,7 @@ export class Tlb {
    * victim is chosen again, as the set now stands.
    */
   // @ts-ignore: decorator
-  @inline fill(tag: u64, pfn: u64): void {
+  @inline fill(tag: u64, pfn: u64, count: usize): void {
     let base = this.victimBase;
     if (this.invalidated) {
       this.invalidated = false;
@@ -134,7 +144,7 @@ export class Tlb {
     let slot = this.victim << 3;
     if (this.counting) {
       this.handOver(slot);
-      store<u64>(this.counts + slot, 1);
+      store<u64>(this.counts + count + slot, 1);
     }
     store<u64>(this.tags + slot, tag);
     store<u64>(this.stamps + slot, ++this.clock);
@@ -211,10 +221,16 @@ export class Tlb {
 
   // @ts-ignore: decorator
   @inline private handOver(slot: usize): void {
-    let n = load<u64>(this.counts + slot);
-    if (n != 0) {
-      addTranslations(load<u64>(this.pfns + slot), n);
-      store<u64>(this.counts + slot, 0);
+    let first = this.counts + slot;
+    let n = load<u64>(first);
+    let w = load<u64>(first + this.countBytes);
+    if ((n | w) != 0) {
+      let pfn = load<u64>(this.pfns + slot);
+      if (n != 0) addFrameCount(pfn, this.column, n);
+      if (w != 0) addFrameCount(pfn, this.column + 1, w);
+      if (trackingPages) addPageCounts(load<u64>(this.tags + slot), pfn, this.column, n, w);
+      store<u64>(first, 0);
+      store<u64>(first + this.countBytes, 0);
     }
   }
 

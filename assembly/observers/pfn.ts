@@ -1,7 +1,12 @@
-// Per-PFN translation counts (u64 per frame, indexed by PFN) for heatmaps.
-// The frame pool makes room for every frame it hands out (reserveFrame), so
-// adding needs no check; the L1 TLBs batch their counts per entry and hand
-// them over here.
+// Per-PFN counts for heatmaps: three u64 per frame, indexed by PFN, in the
+// order reads, writes, fetches (PFN_COLUMNS); a frame's translations are
+// their sum. The frame pool makes room for every frame it hands out
+// (reserveFrame), so adding needs no check; the L1 TLBs batch their counts
+// per entry and hand them over here (and to the per-page observer).
+
+import { PFN_COLUMNS } from "../abi";
+
+const ROW_BYTES: usize = <usize>PFN_COLUMNS * 8;
 
 export let pfnCounts: usize = 0;
 let pfnCapacity: u64 = 0;
@@ -10,18 +15,19 @@ let pfnCapacity: u64 = 0;
 export function reserveFrame(pfn: u64): void {
   if (pfn < pfnCapacity) return;
   let capacity = max<u64>(pfn + 1, max<u64>(pfnCapacity * 2, 4096));
-  let grown = heap.alloc(<usize>(capacity << 3));
-  memory.fill(grown, 0, <usize>(capacity << 3));
+  let grown = heap.alloc(<usize>capacity * ROW_BYTES);
+  memory.fill(grown, 0, <usize>capacity * ROW_BYTES);
   if (pfnCounts != 0) {
-    memory.copy(grown, pfnCounts, <usize>(pfnCapacity << 3));
+    memory.copy(grown, pfnCounts, <usize>pfnCapacity * ROW_BYTES);
     heap.free(pfnCounts);
   }
   pfnCounts = grown;
   pfnCapacity = capacity;
 }
 
+/** Adds n translations of kind `column` (PFN_READS, PFN_WRITES, PFN_FETCHES) to frame pfn. */
 // @ts-ignore: decorator
-@inline export function addTranslations(pfn: u64, n: u64): void {
-  let slot = pfnCounts + (<usize>pfn << 3);
+@inline export function addFrameCount(pfn: u64, column: u32, n: u64): void {
+  let slot = pfnCounts + <usize>pfn * ROW_BYTES + (<usize>column << 3);
   store<u64>(slot, load<u64>(slot) + n);
 }

@@ -8,7 +8,11 @@ import * as abi from '../../assembly/abi.js';
 import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { ByteSource } from '../input/source.js';
-import { PAGE_SHIFTS, PAGING_LEVELS, PWC_LEVELS, SHUFFLED_POOL_FRAMES, policyOf, type EvictionPolicy, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
+import {
+  PAGE_SHIFTS, PAGING_LEVELS, PWC_LEVELS, SHUFFLED_POOL_FRAMES, policyOf, type CollectOptions, type DecodeOptions, type EvictionPolicy,
+  type FrameCounts, type Format, type IntervalSnapshot, type MachineConfig, type PageCounts, type PagingMode, type Policy, type SpaceName,
+  type Stats, type LevelStats,
+} from '../model.js';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -31,8 +35,17 @@ interface CoreExports {
   feed(len: number, eof: number): number;
   position(binary: number): number;
   badLineCount(): number;
+  recordCount(): number;
   badLineLog(): number;
-  pfnTranslations(): number;
+  frameCounts(): number;
+  trackPages(on: number): void;
+  interval(records: number): void;
+  pageRows(): number;
+  pageTable(): number;
+  spaceRows(): number;
+  spaceTable(): number;
+  intervalRows(): number;
+  intervalTable(): number;
   physicalSlots(): number;
   physicalPfns(): number;
   physicalCounts(): number;
@@ -53,7 +66,7 @@ export interface BadLine {
   text: string;
 }
 
-export interface CoreOptions {
+export interface CoreOptions extends CollectOptions {
   machine: MachineConfig;
   sizeShift: boolean;
   /** Stop at the first bad line. */
@@ -75,8 +88,8 @@ export interface CoreInput {
   chunkBytes?: number;
   /** Called once per bad line the core kept (the first BAD_LOG_CAPACITY of the replay). */
   onBadLine?: (bad: BadLine) => void;
-  /** Called after every window with the bytes fed so far. */
-  onProgress?: (bytesFed: number) => void;
+  /** Called after every window with the bytes fed so far and the records so far (all inputs). */
+  onProgress?: (bytesFed: number, records: number) => void;
   /** Convert mode: called with the events decoded from every window. */
   onEvents?: (events: Uint8Array) => void;
 }
@@ -189,6 +202,8 @@ export class CoreSession {
       const at = this.core.futureBuffer(BigInt(opts.future.length)) >>> 0;
       new Uint32Array(this.core.memory.buffer, at, opts.future.length).set(opts.future);
     }
+    if (opts.pages) this.core.trackPages(1);
+    if (opts.interval) this.core.interval(opts.interval);
     this.windowPtr = this.core.inputWindow() >>> 0;
   }
 
@@ -222,7 +237,7 @@ export class CoreSession {
       carry = core.feed(carry + n, +eof);
       this.reportBadLines(lineBase, input.onBadLine);
       if (input.onEvents) this.handOutEvents(input.onEvents);
-      input.onProgress?.(fed);
+      if (input.onProgress) input.onProgress(fed, core.recordCount());
       if (carry === abi.FEED_STOPPED) return false;
       if (eof) return true;
     }
@@ -330,7 +345,7 @@ export class CoreSession {
       flushes: c[abi.C_FLUSHES],
       badLines: c[abi.C_BAD_LINES] + this.extraBad,
       ignoredLines: c[abi.C_IGNORED_LINES] + this.extraIgnored,
-      pfn: this.pfnCounts(c[abi.C_PFN_LIMIT]),
+      pfn: this.frameCounts(c[abi.C_PFN_LIMIT]),
       physicalPfn: this.physicalCounts(),
     };
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
@@ -348,6 +363,9 @@ export class CoreSession {
         PWC_LEVELS.slice(0, upper).map((name, k) => [name, { lookups: c[abi.C_PWC_LOOKUPS + k], hits: c[abi.C_PWC_HITS + k] }]),
       );
     }
+    // Last: these may grow memory, which detaches the counter view `c`.
+    if (this.opts.pages) stats.vpn = this.pageCounts();
+    if (this.opts.interval) stats.intervals = { every: this.opts.interval, snapshots: this.intervals() };
     return stats;
   }
 
@@ -366,13 +384,70 @@ export class CoreSession {
     return Object.fromEntries(out);
   }
 
-  private pfnCounts(limit: number): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
+  private frameCounts(limit: number): FrameCounts[] {
+    const out: FrameCounts[] = [];
     if (limit === 0) return out;
-    const count = u64s(this.core.memory.buffer, this.core.pfnTranslations() >>> 0, limit);
+    const columns = abi.PFN_COLUMNS;
+    const count = u64s(this.core.memory.buffer, this.core.frameCounts() >>> 0, limit * columns);
     for (let pfn = 0; pfn < limit; pfn++) {
-      const n = count(pfn);
-      if (n !== 0) out.push([pfn, n]);
+      const reads = count(pfn * columns + abi.PFN_READS);
+      const writes = count(pfn * columns + abi.PFN_WRITES);
+      const fetches = count(pfn * columns + abi.PFN_FETCHES);
+      const translations = reads + writes + fetches;
+      if (translations !== 0) out.push({ pfn, translations, reads, writes, fetches });
+    }
+    return out;
+  }
+
+  /** Only after counters(), which hands the L1s' pending counts over. */
+  private pageCounts(): { spaces: SpaceName[]; pages: PageCounts[] } {
+    const core = this.core;
+    const rows = core.pageRows(); // may grow memory: take the buffer after it
+    const field = u64s(core.memory.buffer, core.pageTable() >>> 0, rows * abi.PAGE_ROW_FIELDS);
+    const pages: PageCounts[] = [];
+    for (let i = 0; i < rows; i++) {
+      const at = (k: number) => field(i * abi.PAGE_ROW_FIELDS + k);
+      const reads = at(3 + abi.PFN_READS);
+      const writes = at(3 + abi.PFN_WRITES);
+      const fetches = at(3 + abi.PFN_FETCHES);
+      pages.push({ space: at(0), vpn: at(1), pfn: at(2), translations: reads + writes + fetches, reads, writes, fetches });
+    }
+    pages.sort((a, b) => a.space - b.space || a.vpn - b.vpn || a.pfn - b.pfn);
+    const count = core.spaceRows();
+    const table = core.spaceTable() >>> 0;
+    const words = new BigUint64Array(core.memory.buffer, table, count * abi.SPACE_ROW_FIELDS);
+    const spaces: SpaceName[] = [];
+    for (let k = 0; k < count; k++) {
+      const row = k * abi.SPACE_ROW_FIELDS;
+      spaces.push({ space: Number(words[row]), cr3: words[row + 1] === 1n ? `0x${words[row + 2].toString(16)}` : null });
+    }
+    return { spaces, pages };
+  }
+
+  private intervals(): IntervalSnapshot[] {
+    const core = this.core;
+    const rows = core.intervalRows(); // may grow memory
+    const field = u64s(core.memory.buffer, core.intervalTable() >>> 0, rows * abi.INTERVAL_FIELDS);
+    const out: IntervalSnapshot[] = [];
+    for (let i = 0; i < rows; i++) {
+      const at = (k: number) => field(i * abi.INTERVAL_FIELDS + k);
+      out.push({
+        records: at(abi.I_RECORDS),
+        reads: at(abi.I_READS),
+        writes: at(abi.I_WRITES),
+        fetches: at(abi.I_FETCHES),
+        l1dLookups: at(abi.I_L1D_LOOKUPS),
+        l1dMisses: at(abi.I_L1D_MISSES),
+        l1iLookups: at(abi.I_L1I_LOOKUPS),
+        l1iMisses: at(abi.I_L1I_MISSES),
+        l2Lookups: at(abi.I_L2_LOOKUPS),
+        l2Misses: at(abi.I_L2_MISSES),
+        walks: at(abi.I_WALKS),
+        walkRefs: at(abi.I_WALK_REFS),
+        minorFaults: at(abi.I_FAULTS_MINOR),
+        majorFaults: at(abi.I_FAULTS_MAJOR),
+        nonCanonical: at(abi.I_FAULTS_NONCANONICAL),
+      });
     }
     return out;
   }
@@ -426,7 +501,7 @@ export async function prePass(
 /** Replays one source through a fresh core: the common case, and the tests'. `open` may be called twice (OPT). */
 export async function replayCore(
   open: ByteSource | (() => ByteSource),
-  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number } & Omit<CoreInput, 'source' | 'format'>,
+  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number } & CollectOptions & Omit<CoreInput, 'source' | 'format'>,
 ): Promise<CoreResult> {
   const source = () => {
     if (typeof open === 'function') return open();
@@ -440,7 +515,7 @@ export async function replayCore(
   const future = needsPrePass(opts.machine)
     ? await prePass(base, (session) => session.feed({ source: source(), format: opts.decode.format, chunkBytes: opts.chunkBytes }))
     : undefined;
-  const session = new CoreSession({ ...base, future });
+  const session = new CoreSession({ ...base, future, pages: opts.pages, interval: opts.interval });
   const finished = await session.feed({ ...opts, source: source(), format: opts.decode.format });
   return { stats: session.stats(), stopped: !finished };
 }

@@ -17,6 +17,8 @@ export interface DecodeJob {
   format?: Format;
   sizeShift: boolean;
   strict: boolean;
+  /** A Float64Array[1]: bytes of the inputs read from disk so far (progress). */
+  progress?: SharedArrayBuffer;
 }
 
 export type DecodeOutcome =
@@ -40,6 +42,8 @@ async function run(job: DecodeJob): Promise<DecodeOutcome> {
   try {
     const session = new CoreSession({ machine: DEFAULT_MACHINE, sizeShift: job.sizeShift, strict: job.strict, convert: true });
     const outcome = { ok: true as const, traces: [] as string[], formats: [] as Format[], bad: [] as Array<[string, BadLine]>, stopped: false };
+    const progress = job.progress ? new Float64Array(job.progress) : null;
+    let doneBytes = 0;
     for (const path of job.paths) {
       const input = await openInput(path, job.format);
       const name = input.source.name;
@@ -51,7 +55,9 @@ async function run(job: DecodeJob): Promise<DecodeOutcome> {
             if (outcome.bad.length < BAD_LINES_KEPT) outcome.bad.push([name, bad]);
           },
           onEvents: (events) => writer.write(events),
+          onProgress: progress ? () => (progress[0] = doneBytes + (input.source.diskPosition?.() ?? 0)) : undefined,
         });
+        doneBytes += input.source.sizeOnDisk ?? 0;
         if (!finished) {
           outcome.stopped = true;
           break;

@@ -10,9 +10,10 @@ import type { DecodeJob, DecodeOutcome } from './decode-worker.js';
 import type { ByteSource } from '../input/source.js';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import type { Format, MachineConfig, Stats } from '../model.js';
+import type { CollectOptions, Format, MachineConfig, Stats } from '../model.js';
+import type { ProgressSample } from '../report/progress.js';
 
-export interface PipelineRequest {
+export interface PipelineRequest extends CollectOptions {
   paths: string[];
   format?: Format;
   sizeShift: boolean;
@@ -20,6 +21,9 @@ export interface PipelineRequest {
   machine: MachineConfig;
   /** Ring geometry (tests use tiny slots to cut events anywhere). */
   shape?: RingShape;
+  onProgress?: (sample: ProgressSample) => void;
+  /** The inputs' bytes on disk, for onProgress. */
+  total?: number | null;
 }
 
 export interface PipelineResult {
@@ -37,7 +41,9 @@ const WAIT_MS = 20;
 export async function replayPipelined(req: PipelineRequest): Promise<PipelineResult> {
   const shape = req.shape ?? DEFAULT_SHAPE;
   const ring = createRing(shape);
-  const job: DecodeJob = { ring, shape, paths: req.paths, format: req.format, sizeShift: req.sizeShift, strict: req.strict };
+  // The decoding thread reads the files: it publishes how far here (bytes on disk).
+  const diskBytes = new Float64Array(new SharedArrayBuffer(8));
+  const job: DecodeJob = { ring, shape, paths: req.paths, format: req.format, sizeShift: req.sizeShift, strict: req.strict, progress: diskBytes.buffer as SharedArrayBuffer };
   // The worker runs the compiled driver (tests run against the build too).
   const worker = new Worker(join(packageRoot(), 'dist', 'src', 'engine', 'decode-worker.js'), { workerData: job });
   let outcome: DecodeOutcome | null = null;
@@ -73,8 +79,13 @@ export async function replayPipelined(req: PipelineRequest): Promise<PipelineRes
     },
     close() {},
   };
-  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift });
-  await session.feed({ source: events, format: 'tlbt' });
+  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift, pages: req.pages, interval: req.interval });
+  const onProgress = req.onProgress;
+  await session.feed({
+    source: events,
+    format: 'tlbt',
+    onProgress: onProgress && ((_fed, records) => onProgress({ bytes: diskBytes[0], total: req.total ?? null, records })),
+  });
   await finished;
   await worker.terminate();
   const result = outcome as DecodeOutcome | null;

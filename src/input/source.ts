@@ -14,6 +14,8 @@ export interface ByteSource {
   readonly sizeOnDisk: number | null;
   /** Fills `into` as far as it can; 0 means end of input. */
   read(into: Uint8Array): Promise<number>;
+  /** Bytes read from disk so far (a compressed file's compressed bytes), for progress. */
+  diskPosition?(): number;
   close(): void;
 }
 
@@ -24,9 +26,15 @@ function isGzip(head: Uint8Array): boolean {
 }
 
 class FileSource implements ByteSource {
+  private position = 0;
   constructor(readonly name: string, private fd: number, readonly sizeOnDisk: number) {}
   async read(into: Uint8Array): Promise<number> {
-    return readSync(this.fd, into, 0, into.length, null);
+    const n = readSync(this.fd, into, 0, into.length, null);
+    this.position += n;
+    return n;
+  }
+  diskPosition(): number {
+    return this.position;
   }
   close(): void {
     closeSync(this.fd);
@@ -43,6 +51,8 @@ class StreamSource implements ByteSource {
     readonly sizeOnDisk: number | null,
     private describeError: (err: unknown) => string,
     private onClose: () => void = () => {},
+    /** Bytes read from disk so far, when the chunks come from a file. */
+    readonly diskPosition?: () => number,
   ) {
     this.iterator = chunks[Symbol.asyncIterator]();
   }
@@ -76,7 +86,9 @@ function gunzipped(name: string, compressed: Readable, sizeOnDisk: number | null
   // Large chunks: the defaults (16 KiB) cost more in stream overhead than inflating.
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   let inflated = 0;
+  let compressedBytes = 0;
   gunzip.on('data', (chunk: Buffer) => (inflated += chunk.length));
+  compressed.on('data', (chunk: Buffer) => (compressedBytes += chunk.length));
   compressed.on('error', (err) => gunzip.destroy(err));
   compressed.pipe(gunzip);
   const describe = (err: unknown) => {
@@ -89,7 +101,7 @@ function gunzipped(name: string, compressed: Readable, sizeOnDisk: number | null
   return new StreamSource(name, gunzip, sizeOnDisk, describe, () => {
     compressed.destroy();
     gunzip.destroy();
-  });
+  }, () => compressedBytes);
 }
 
 function openError(path: string, err: unknown): UserError {
@@ -143,6 +155,7 @@ export function bufferSource(name: string, bytes: Uint8Array): ByteSource {
       offset += n;
       return n;
     },
+    diskPosition: () => offset,
     close() {},
   };
 }
@@ -161,6 +174,7 @@ export function prefixed(head: Uint8Array, inner: ByteSource): ByteSource {
       return n;
     },
     close: () => inner.close(),
+    diskPosition: inner.diskPosition && (() => inner.diskPosition!()),
   };
 }
 

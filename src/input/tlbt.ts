@@ -101,6 +101,9 @@ export class LimitedSource implements ByteSource {
   get sizeOnDisk() {
     return this.inner.sizeOnDisk;
   }
+  diskPosition(): number {
+    return this.inner.diskPosition?.() ?? 0;
+  }
   async read(into: Uint8Array): Promise<number> {
     if (this.left <= 0) return 0;
     const n = await this.inner.read(into.subarray(0, Math.min(into.length, this.left)));

@@ -50,6 +50,8 @@ export interface BadLine {
 
 export interface DecodedTrace {
   events: TraceEvent[];
+  /** The index in `events` of every record's first access, ascending. */
+  recordStarts: number[];
   records: number;
   badLines: number;
   ignoredLines: number;
@@ -271,7 +273,7 @@ function decodePin(line: string): LineResult {
 }
 
 export function decodeTrace(text: string, options: DecodeOptions): DecodedTrace {
-  const out: DecodedTrace = { events: [], records: 0, badLines: 0, ignoredLines: 0, bad: [] };
+  const out: DecodedTrace = { events: [], recordStarts: [], records: 0, badLines: 0, ignoredLines: 0, bad: [] };
   const lines = text.split('\n');
   // The empty string after a final '\n' is not a line.
   if (lines[lines.length - 1] === '') lines.pop();
@@ -289,6 +291,7 @@ export function decodeTrace(text: string, options: DecodeOptions): DecodedTrace 
         break;
       case 'record':
         out.records++;
+        out.recordStarts.push(out.events.length);
         out.events.push(...result.accesses);
         break;
       case 'control':

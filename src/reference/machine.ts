@@ -2,9 +2,12 @@
 // memory (frame allocator, limit, eviction) and every counter of
 // docs/metrics.md.
 
-import { MODE_PAGE_SIZES, policyOf, type Geometry, type MachineConfig, type Stats, type TlbLevel } from '../model.js';
+import {
+  MODE_PAGE_SIZES, policyOf, type CollectOptions, type FrameCounts, type Geometry, type IntervalSnapshot, type MachineConfig,
+  type PageCounts, type Stats, type TlbLevel,
+} from '../model.js';
 import { frameAllocator, type FrameAllocator } from './alloc.js';
-import type { AccessEvent, ControlEvent, TraceEvent } from './decode.js';
+import type { AccessEvent, ControlEvent, Op, TraceEvent } from './decode.js';
 import { IMPLICIT_SPACE, pageKey, type Future } from './future.js';
 import { PhysicalMemory, type ResidentPage } from './memory.js';
 import { leafLevel, PageTable, pagingLayout, type PagingLayout } from './pagetable.js';
@@ -23,7 +26,19 @@ interface AddressSpace {
   name: string;
   table: PageTable;
   accessed: boolean;
+  /** Its number in the order of first access (the reports' space), once it made one. */
+  order?: number;
+  /** The CR3 value that names it; none for the implicit first space. */
+  cr3?: bigint;
 }
+
+interface OpCounts {
+  reads: number;
+  writes: number;
+  fetches: number;
+}
+
+const OP_COLUMN: Record<Op, keyof OpCounts> = { R: 'reads', W: 'writes', X: 'fetches' };
 
 export class Machine {
   private readonly l1d: Tlb;
@@ -50,7 +65,12 @@ export class Machine {
   /** [CR3] lines before the first access name the start space instead of switching. */
   private started = false;
 
-  private readonly translationsPerPfn = new Map<number, number>();
+  private readonly translationsPerPfn = new Map<number, OpCounts>();
+  /** By `${space order} ${vpn} ${pfn}`, with CollectOptions.pages. */
+  private readonly translationsPerPage = new Map<string, { space: number; vpn: bigint; pfn: number; counts: OpCounts }>();
+  private accessedSpaces = 0;
+  private recordsSeen = 0;
+  private readonly snapshots: IntervalSnapshot[] = [];
   /** Accesses per frame of the physical addresses the trace gives. */
   private readonly accessesPerPhysicalPfn = new Map<number, number>();
   /** [PAGE_FAULT] lines per reason, in order of first appearance. */
@@ -77,6 +97,7 @@ export class Machine {
   /** `future`: every translation's next use, which the `opt` eviction policy needs (see futureOf). */
   constructor(
     private readonly config: MachineConfig,
+    private readonly collect: CollectOptions = {},
     private readonly future?: Future,
   ) {
     this.paging = pagingLayout(config.paging);
@@ -164,6 +185,7 @@ export class Machine {
     let space = this.spaces.get(value);
     if (!space) {
       space = this.newSpace(value.toString(16));
+      space.cr3 = value;
       this.spaces.set(value, space);
     }
     if (!this.started) {
@@ -176,8 +198,38 @@ export class Machine {
     if (!this.config.pcid) this.flushAll();
   }
 
+  /** Called before the first event of every record: takes the interval snapshot due, if any. */
+  startRecord(): void {
+    const every = this.collect.interval ?? 0;
+    if (every > 0 && this.recordsSeen > 0 && this.recordsSeen % every === 0) this.snapshots.push(this.snapshot());
+    this.recordsSeen++;
+  }
+
+  private snapshot(): IntervalSnapshot {
+    const c = this.counts;
+    const l2 = this.l2?.counts ?? { lookups: 0, misses: 0 };
+    return {
+      records: this.recordsSeen,
+      reads: c.read,
+      writes: c.write,
+      fetches: c.fetch,
+      l1dLookups: this.l1d.counts.lookups,
+      l1dMisses: this.l1d.counts.misses,
+      l1iLookups: this.l1i.counts.lookups,
+      l1iMisses: this.l1i.counts.misses,
+      l2Lookups: l2.lookups,
+      l2Misses: l2.misses,
+      walks: c.walks,
+      walkRefs: c.walkRefs,
+      minorFaults: c.minorFaults,
+      majorFaults: c.majorFaults,
+      nonCanonical: c.nonCanonical,
+    };
+  }
+
   private access(event: AccessEvent): void {
     this.started = true;
+    if (!this.current.accessed) this.current.order = this.accessedSpaces++;
     this.current.accessed = true;
     if (event.op === 'R') this.counts.read++;
     else if (event.op === 'W') this.counts.write++;
@@ -203,7 +255,7 @@ export class Machine {
     }
   }
 
-  private translate(op: AccessEvent['op'], page: bigint): void {
+  private translate(op: Op, page: bigint): void {
     const space = this.current;
     const t = this.translations++;
     if (this.future && this.future.keys[t] !== pageKey(space.name, page)) {
@@ -223,8 +275,22 @@ export class Machine {
       }
       l1.fill(space.id, page, pfn);
     }
-    this.translationsPerPfn.set(pfn, (this.translationsPerPfn.get(pfn) ?? 0) + 1);
     this.memory.translated(pfn, op === 'W', this.future?.next[t] ?? Infinity);
+    const column = OP_COLUMN[op];
+    let frame = this.translationsPerPfn.get(pfn);
+    if (!frame) this.translationsPerPfn.set(pfn, (frame = { reads: 0, writes: 0, fetches: 0 }));
+    frame[column]++;
+    if (this.collect.pages) {
+      // A huge page's row names its first 4 KiB page.
+      const vpn = page << BigInt(this.pageShift - BASE_PAGE_SHIFT);
+      const key = `${space.order} ${vpn} ${pfn}`;
+      let row = this.translationsPerPage.get(key);
+      if (!row) {
+        row = { space: space.order!, vpn, pfn, counts: { reads: 0, writes: 0, fetches: 0 } };
+        this.translationsPerPage.set(key, row);
+      }
+      row.counts[column]++;
+    }
   }
 
   private walk(space: AddressSpace, page: bigint): number {
@@ -308,12 +374,33 @@ export class Machine {
       flushes: c.flushes,
       badLines,
       ignoredLines,
-      pfn: histogram(this.translationsPerPfn),
+      pfn: [...this.translationsPerPfn]
+        .map(([pfn, n]): FrameCounts => ({ pfn, translations: n.reads + n.writes + n.fetches, ...n }))
+        .sort((a, b) => a.pfn - b.pfn),
       physicalPfn: histogram(this.accessesPerPhysicalPfn),
     };
     if (this.l2) stats.tlb.l2 = level(this.l2);
     if (this.pwc) stats.walks.pwc = this.pwc.stats();
     if (this.config.frames !== undefined) stats.memory = { frames: this.config.frames, ...this.memory.counts };
+    if (this.collect.pages) {
+      const pages = [...this.translationsPerPage.values()]
+        .map(({ space, vpn, pfn, counts: n }): PageCounts => ({
+          space, vpn: Number(vpn), pfn, translations: n.reads + n.writes + n.fetches, ...n,
+        }))
+        .sort((a, b) => a.space - b.space || a.vpn - b.vpn || a.pfn - b.pfn);
+      const spaces = allSpaces
+        .filter((s) => s.order !== undefined)
+        .sort((a, b) => a.order! - b.order!)
+        .map((s) => ({ space: s.order!, cr3: s.cr3 === undefined ? null : `0x${s.cr3.toString(16)}` }));
+      stats.vpn = { spaces, pages };
+    }
+    const every = this.collect.interval ?? 0;
+    if (every > 0) {
+      const snapshots = [...this.snapshots];
+      const last = snapshots.at(-1)?.records ?? 0;
+      if (this.recordsSeen !== last) snapshots.push(this.snapshot());
+      stats.intervals = { every, snapshots };
+    }
     return stats;
   }
 }

@@ -1,14 +1,22 @@
-// The --json object: keys documented in docs/json.md and kept stable.
+// The --json object: keys documented in docs/json.md, checked against
+// docs/tlbscope-report.schema.json by the tests, and kept stable.
 
 import { formatGeometry } from '../config.js';
 import { policyOf, type LevelStats, type MachineConfig, type Stats } from '../model.js';
 import type { ReplayResult } from '../replay.js';
+import { formatPwc } from './describe.js';
+import { intervalWindows } from './windows.js';
 
 function level(l: LevelStats) {
   return { ...l, missRate: l.lookups === 0 ? 0 : l.misses / l.lookups };
 }
 
-export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShift: boolean) {
+export interface JsonOptions {
+  /** Add the per-frame and per-page tables (pfn, vpn, tracePfn). */
+  pages?: boolean;
+}
+
+export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShift: boolean, opts: JsonOptions = {}) {
   const s: Stats = result.stats;
   return {
     trace: result.traces.join(' + '),
@@ -31,6 +39,7 @@ export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShi
       layout: machine.layout ?? 'flat',
       kpti: !!machine.kpti,
       maps: (machine.maps ?? []).map((m) => ({ cr3: m.cr3 === null ? null : `0x${m.cr3.toString(16)}`, regions: m.regions.length })),
+      pwc: formatPwc(machine),
     },
     records: s.records,
     accesses: s.accesses,
@@ -52,6 +61,29 @@ export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShi
     badLines: s.badLines,
     ignoredLines: s.ignoredLines,
     physicalFrames: s.physicalPfn.length,
+    ...(s.intervals
+      ? {
+          intervals: {
+            every: s.intervals.every,
+            windows: intervalWindows(s.intervals.snapshots).map((w) => ({
+              window: w.window, firstRecord: w.firstRecord, lastRecord: w.lastRecord, records: w.records,
+              reads: w.reads, writes: w.writes, fetches: w.fetches,
+              l1d: { lookups: w.l1dLookups, misses: w.l1dMisses },
+              l1i: { lookups: w.l1iLookups, misses: w.l1iMisses },
+              ...(machine.l2 ? { l2: { lookups: w.l2Lookups, misses: w.l2Misses } } : {}),
+              walks: w.walks, walkRefs: w.walkRefs,
+              faults: { minor: w.minorFaults, major: w.majorFaults, nonCanonical: w.nonCanonical },
+            })),
+          },
+        }
+      : {}),
+    ...(opts.pages
+      ? {
+          pfn: s.pfn,
+          ...(s.vpn ? { spaces: s.vpn.spaces, vpn: s.vpn.pages } : {}),
+          tracePfn: s.physicalPfn.map(([pfn, accesses]) => ({ pfn, accesses })),
+        }
+      : {}),
     stopped: result.stopped,
     seconds: Number(result.seconds.toFixed(6)),
   };

@@ -1,15 +1,9 @@
 // The human-readable summary printed by `tlbscope replay`.
 
-import { formatGeometry } from '../config.js';
-import { policyOf, type LevelStats, type MachineConfig, type PagingMode, type TlbLevel } from '../model.js';
+import type { LevelStats, MachineConfig } from '../model.js';
 import type { ReplayResult } from '../replay.js';
-
-const PAGING_NAMES: Record<PagingMode, string> = {
-  'x86-32': 'x86-32 2-level',
-  pae: 'PAE 3-level',
-  'x86-64': 'x86-64 4-level',
-  la57: 'LA57 5-level',
-};
+import { machineLine } from './describe.js';
+import { intervalWindows } from './windows.js';
 
 const int = (n: number) => n.toLocaleString('en-US');
 const pct = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(3)}%`);
@@ -29,21 +23,7 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
     `${bold(result.traces.join(' + '))}  ${[...new Set(result.formats)].join('+')}, ${int(s.records)} records in ${result.seconds.toFixed(3)} s` +
       ` (${rate.toFixed(2)} M records/s)`,
   );
-  const level = (name: string, key: TlbLevel) => {
-    const g = machine[key];
-    return g ? `${name} ${formatGeometry(g)} ${policyOf(machine, key).toUpperCase()}` : `no ${name}`;
-  };
-  const random = (['l1d', 'l1i', 'l2'] as const).some((k) => machine[k] && policyOf(machine, k) === 'random');
-  out.push(
-    `machine  ${level('L1d', 'l1d')}, ${level('L1i', 'l1i')}, ${level('L2', 'l2')}${random ? ` (seed ${machine.seed ?? 1})` : ''},` +
-      ` ${PAGING_NAMES[machine.paging ?? 'x86-64']}, ${machine.pageSize ?? '4K'} pages, ${machine.pcid ? 'PCID' : 'no PCID (flush on switch)'}` +
-      (machine.layout && machine.layout !== 'flat' ? `, ${machine.layout} layout${machine.kpti ? ' with KPTI' : ''}` : '') +
-      (machine.maps ? `, ${machine.maps.length} region map${machine.maps.length === 1 ? '' : 's'}` : ''),
-  );
-  if (machine.frames !== undefined || machine.alloc === 'shuffled') {
-    const limit = machine.frames === undefined ? 'unlimited memory' : `${int(machine.frames)} frames (${machine.evict ?? 'lru'} eviction)`;
-    out.push(`memory   ${limit}, ${machine.alloc ?? 'sequential'} allocation`);
-  }
+  out.push(`machine  ${machineLine(machine)}`);
   if (result.stopped) out.push('stopped at the first bad line (--strict): counts cover the lines before it');
   out.push('');
 
@@ -57,11 +37,17 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
     ['L1i', s.tlb.l1i],
     ['L2', s.tlb.l2],
   ];
-  const rows = [['level', 'lookups', 'hits', 'misses', 'miss rate']];
+  // MPKI only when the trace has instructions: each fetch is one.
+  const fetches = s.accesses.fetch;
+  const rows = [['level', 'lookups', 'hits', 'misses', 'miss rate', ...(fetches > 0 ? ['MPKI'] : [])]];
   for (const [name, l] of levels) {
-    if (l) rows.push([name, int(l.lookups), int(l.hits), int(l.misses), pct(l.misses, l.lookups)]);
+    if (!l) continue;
+    const mpki = fetches > 0 ? [((1000 * l.misses) / fetches).toFixed(3)] : [];
+    rows.push([name, int(l.lookups), int(l.hits), int(l.misses), pct(l.misses, l.lookups), ...mpki]);
   }
-  out.push(...table(rows, [false, true, true, true, true]).map((line, i) => (i === 0 ? bold(line) : line)), '');
+  out.push(...table(rows, rows[0].map((_, i) => i > 0)).map((line, i) => (i === 0 ? bold(line) : line)));
+  if (fetches > 0) out.push('MPKI: misses per 1,000 instructions (fetches)');
+  out.push('');
 
   const perWalk = s.walks.count === 0 ? '' : `, ${(s.walks.refs / s.walks.count).toFixed(2)} per walk`;
   out.push(`walks     ${int(s.walks.count)} (${int(s.walks.refs)} page-table entries read${perWalk})`);
@@ -93,6 +79,12 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
   if (s.physicalPfn.length > 0) {
     const accesses = s.physicalPfn.reduce((sum, [, n]) => sum + n, 0);
     out.push(`trace PAs ${int(accesses)} accesses carry a physical address, on ${int(s.physicalPfn.length)} frames`);
+  }
+  if (s.intervals) {
+    const windows = intervalWindows(s.intervals.snapshots);
+    const rates = windows.filter((w) => w.l1dLookups > 0).map((w) => w.l1dMisses / w.l1dLookups);
+    const range = rates.length > 0 ? `; L1d miss rate ${pct(Math.min(...rates), 1)} to ${pct(Math.max(...rates), 1)} across them` : '';
+    out.push(`intervals ${int(windows.length)} windows of ${int(s.intervals.every)} records${range}`);
   }
   out.push(`bad lines ${int(s.badLines)}` + (s.ignoredLines > 0 ? `; ${int(s.ignoredLines)} lines ignored (nothing to simulate)` : ''));
   return out.join('\n') + '\n';
