@@ -304,6 +304,7 @@ export class Machine {
       contexts: allSpaces.filter((s) => s.accessed).length,
       contextSwitches: c.contextSwitches,
       kptiSwitches: 0,
+      cpus: 1,
       invlpg: c.invlpg,
       flushes: c.flushes,
       badLines,
