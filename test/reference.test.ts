@@ -1382,10 +1382,46 @@ describe('decoding', () => {
 
   it('parses PA= and vcpu=, ignores other keys, and validates', () => {
     const ok = decodeLine('[MEM] VA=0xAbC, size=4, type=WRITE, PA=0x29FD7d0, vcpu=1, insn=what=ever', MEM);
-    expect(ok).toEqual({ kind: 'record', accesses: [{ kind: 'access', op: 'W', va: 0xabcn, size: 4, pa: 0x29fd7d0n }] });
+    expect(ok).toEqual({ kind: 'record', accesses: [{ kind: 'access', op: 'W', va: 0xabcn, size: 4, pa: 0x29fd7d0n, cpu: 1 }] });
+    // CPU 0 is the default: no cpu field; the last vcpu= of a line names its CPU.
+    expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=0', MEM)).toEqual({ kind: 'record', accesses: [{ kind: 'access', op: 'R', va: 1n, size: 4 }] });
+    expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=3, vcpu=65535', MEM)).toMatchObject({ accesses: [{ cpu: 65535 }] });
+    expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=65536', MEM).kind).toBe('bad');
     expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, PA=29f', MEM).kind).toBe('bad');
     expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=0x1', MEM).kind).toBe('bad');
     expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=', MEM).kind).toBe('bad');
+  });
+
+  it('reads the CPU a control line names, CPU 0 without one', () => {
+    expect(decodeLine('[CR3] 0x5a02000, vcpu=2', MEM)).toEqual({ kind: 'control', event: { kind: 'cr3', value: 0x5a02000n, cpu: 2 } });
+    expect(decodeLine('[CR3] 0x5a02000, vcpu=0', MEM)).toEqual({ kind: 'control', event: { kind: 'cr3', value: 0x5a02000n } });
+    expect(decodeLine('[INVLPG] VA=0x7f20102d5000, vcpu=63', MEM)).toEqual({ kind: 'control', event: { kind: 'invlpg', va: 0x7f20102d5000n, cpu: 63 } });
+    expect(decodeLine('[TLB_FLUSH] vcpu=1', MEM)).toEqual({ kind: 'control', event: { kind: 'flush', cpu: 1 } });
+    expect(decodeLine('[TLB_FLUSH]', MEM)).toEqual({ kind: 'control', event: { kind: 'flush' } });
+    for (const line of [
+      '[CR3] 0x1000,vcpu=1',
+      '[CR3] 0x1000, vcpu=',
+      '[CR3] 0x1000, vcpu=65536',
+      '[CR3] 0x1000, cpu=1',
+      '[INVLPG] VA=0x1000 vcpu=1',
+      '[TLB_FLUSH], vcpu=1',
+      '[TLB_FLUSH] vcpu=1x',
+      '[TLB_FLUSH]  vcpu=1',
+    ]) {
+      expect(decodeLine(line, MEM).kind, line).toBe('bad');
+    }
+  });
+
+  it('gives every access of an execlog line the CPU of its first column', () => {
+    const d = decodeLine('3, 0x401000, 0x90, "nop", load, 0x2000, store, 0x3000, RAM', { format: 'execlog', sizeShift: false });
+    expect(d).toEqual({
+      kind: 'record',
+      accesses: [
+        { kind: 'access', op: 'X', va: 0x401000n, size: 1, cpu: 3 },
+        { kind: 'access', op: 'R', va: 0x2000n, size: 1, cpu: 3 },
+        { kind: 'access', op: 'W', va: 0x3000n, size: 1, cpu: 3, physical: true, mmio: false },
+      ],
+    });
   });
 
   it('ignores CR, trailing blanks and blank lines; counts bad lines', () => {
