@@ -48,6 +48,11 @@ async function core(
   return { stats, bad };
 }
 
+/** A machine as JSON, its addresses (regions, kernel text, CR3 values) in hex. */
+function showMachine(machine: MachineConfig): string {
+  return JSON.stringify(machine, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+}
+
 /** How the core is fed: from one byte per read to whole windows. */
 function randomIo(rng: Rng): { chunkBytes: number; windowBytes: number } {
   const windowBytes = rng.pick([1024, 4096, 1 << 16]);
@@ -60,7 +65,7 @@ describe('WASM core equals the reference model', () => {
   it(`on ${SEEDS} random traces, machines and chunkings`, async () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const trace = randomTrace(seed);
-      const machine = randomMachine(seed * 7919, { mmu: true, trace });
+      const machine = randomMachine(seed * 7919, { mmu: true, kernel: true, trace });
       const decode = { format: trace.format, sizeShift: trace.sizeShift };
       const io = randomIo(new Rng(seed));
       const expected = await outcome(() => referenceReplay(trace.text, decode, machine));
@@ -70,7 +75,7 @@ describe('WASM core equals the reference model', () => {
         bad = run.bad;
         return run.stats;
       });
-      const context = `seed ${seed} (${trace.format}, ${JSON.stringify(machine)}, ${JSON.stringify(io)})`;
+      const context = `seed ${seed} (${trace.format}, ${showMachine(machine)}, ${JSON.stringify(io)})`;
       expectSameOutcome(got, expected, context);
       if ('error' in got) continue;
       const expectedBad = decodeTrace(trace.text, decode).bad.slice(0, 16).map((b) => b.line);
