@@ -11,7 +11,7 @@ import { initInput, setFormat as setInputFormat, feed as feedInput, windowPtr, l
 import { badLines, badLog } from "./badlines";
 import { setMode, output, outputEvents, clearOutput } from "./dispatch";
 import {
-  configureMachine, drainTranslationCounts, l1d, l1i, l2, accessCounts, physical, mmio, crossings,
+  configureMachine, drainTranslationCounts, cpuTotals, MAX_CPUS, isCpuMade, accessCounts, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
   invalidAccesses, protectionFaults, kptiSwitches, configureChecks,
 } from "./machine/mmu";
@@ -29,6 +29,9 @@ import { physicalCapacity, physicalKeys, physicalValues } from "./observers/phys
 import { internReason, reasonCount, reasonTablePtr, reasonCountsPtr } from "./observers/faults";
 
 const counterBlock = memory.data(abi.COUNTER_COUNT * 8, 16);
+/** Per CPU (by number): l1d, l1i, l2 lookups and misses, u64 each; written by counters(). */
+const cpuBlock = memory.data(64 * 6 * 8, 16);
+let cpusMade: u32 = 1;
 
 /** l2Entries = 0 means no L2. Geometry is validated by the driver. */
 export function init(
@@ -78,6 +81,20 @@ export function region(start: u64, end: u64, perms: u32): void {
 
 export function checksReady(kpti: bool): void {
   configureChecks(kpti);
+}
+
+/** CPUs made (valid after counters()). */
+export function cpuCount(): u32 {
+  return cpusMade;
+}
+
+export function cpuMade(c: u32): bool {
+  return isCpuMade(c);
+}
+
+/** After counters(): per CPU number 0..63, l1d/l1i/l2 lookups and misses (u64; zeros for CPUs not made). */
+export function perCpu(): usize {
+  return cpuBlock;
 }
 
 /** OPT's pre-pass: record every translation's page. */
@@ -227,12 +244,17 @@ export function counters(): usize {
   put(abi.C_PHYSICAL, physical);
   put(abi.C_MMIO, mmio);
   put(abi.C_CROSSINGS, crossings);
-  put(abi.C_L1D_LOOKUPS, l1d!.lookups);
-  put(abi.C_L1D_MISSES, l1d!.misses);
-  put(abi.C_L1I_LOOKUPS, l1i!.lookups);
-  put(abi.C_L1I_MISSES, l1i!.misses);
-  put(abi.C_L2_LOOKUPS, l2 ? l2!.lookups : 0);
-  put(abi.C_L2_MISSES, l2 ? l2!.misses : 0);
+  cpusMade = cpuTotals(cpuBlock);
+  let sums = new StaticArray<u64>(6);
+  for (let c: u32 = 0; c < MAX_CPUS; c++) {
+    for (let i = 0; i < 6; i++) sums[i] += load<u64>(cpuBlock + ((<usize>c * 6 + <usize>i) << 3));
+  }
+  put(abi.C_L1D_LOOKUPS, sums[0]);
+  put(abi.C_L1D_MISSES, sums[1]);
+  put(abi.C_L1I_LOOKUPS, sums[2]);
+  put(abi.C_L1I_MISSES, sums[3]);
+  put(abi.C_L2_LOOKUPS, sums[4]);
+  put(abi.C_L2_MISSES, sums[5]);
   put(abi.C_WALKS, walks);
   put(abi.C_WALK_REFS, walkRefs);
   put(abi.C_FAULTS_MINOR, minorFaults);

@@ -213,6 +213,10 @@ export interface Stats {
   memory?: { frames: number; evictions: number; writebacks: number; shootdowns: number };
   contexts: number;
   contextSwitches: number;
+  /** CPUs with TLBs of their own (1 unless the trace names CPUs). */
+  cpus: number;
+  /** With 2 or more CPUs: each CPU's TLB counts. */
+  perCpu?: Array<{ cpu: number; l1d: LevelStats; l1i: LevelStats; l2?: LevelStats }>;
   /** CR3 switches between a process's user and kernel tables under KPTI. */
   kptiSwitches: number;
   invlpg: number;

@@ -57,6 +57,11 @@ function randomCollect(rng: Rng): CollectOptions {
   return { pages: rng.chance(0.8), interval: rng.pick([0, 1, 2, 3, 17, 250]) };
 }
 
+/** A machine as JSON, its addresses (regions, kernel text, CR3 values) in hex. */
+function showMachine(machine: MachineConfig): string {
+  return JSON.stringify(machine, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+}
+
 /** How the core is fed: from one byte per read to whole windows. */
 function randomIo(rng: Rng): { chunkBytes: number; windowBytes: number } {
   const windowBytes = rng.pick([1024, 4096, 1 << 16]);
@@ -69,7 +74,7 @@ describe('WASM core equals the reference model', () => {
   it(`on ${SEEDS} random traces, machines and chunkings`, async () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const trace = randomTrace(seed);
-      const machine = randomMachine(seed * 7919, { mmu: true, trace });
+      const machine = randomMachine(seed * 7919, { mmu: true, kernel: true, trace });
       const decode = { format: trace.format, sizeShift: trace.sizeShift };
       const rng = new Rng(seed);
       const io = randomIo(rng);
@@ -81,13 +86,13 @@ describe('WASM core equals the reference model', () => {
         bad = run.bad;
         return run.stats;
       });
-      const context = `seed ${seed} (${trace.format}, ${JSON.stringify(machine)}, ${JSON.stringify(io)}, ${JSON.stringify(collect)})`;
+      const context = `seed ${seed} (${trace.format}, ${showMachine(machine)}, ${JSON.stringify(io)}, ${JSON.stringify(collect)})`;
       expectSameOutcome(got, expected, context);
       if ('error' in got) continue;
       const expectedBad = decodeTrace(trace.text, decode).bad.slice(0, 16).map((b) => b.line);
       expect(bad.map((b) => b.line), context).toEqual(expectedBad);
     }
-  });
+  }, 600_000); // the reference replays every machine twice with OPT: minutes on a loaded machine
 
   it('on every op mix and format with PCID on and off', async () => {
     for (const format of ['mem', 'lackey', 'execlog'] as const) {

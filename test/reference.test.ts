@@ -700,6 +700,193 @@ describe('address spaces and control lines', () => {
   });
 });
 
+describe('kernel layouts, permissions and KPTI', () => {
+  const LINUX: Partial<MachineConfig> = { layout: 'linux' };
+  const K = (offset: number) => (0xffff_8880_0000_0000n + BigInt(offset)).toString(16); // direct map
+  const TEXT = 'ffffffff81000010';
+
+  it('kernel entries are global: a switch without PCID keeps them, [TLB_FLUSH] does not', () => {
+    const s = run([mem(K(0x1000)), page(1), '[CR3] 0x2000', mem(K(0x1000)), page(1)], LINUX);
+    expect(s.tlb.l1d).toEqual({ lookups: 4, hits: 1, misses: 3 });
+    // Two spaces: root, PDPT, PD, PT and a data page each; the linear page takes nothing.
+    expect(s.frames).toEqual({ used: 10, pageTable: 8 });
+    expect(perFrame(s)).toEqual([
+      [1, 2],
+      [260, 1],
+      [265, 1],
+    ]);
+    const flushed = run([mem(K(0x1000)), '[TLB_FLUSH]', mem(K(0x1000))], LINUX);
+    expect(flushed.tlb.l1d.misses).toBe(2);
+    const invalidated = run([mem(K(0x1000)), '[CR3] 0x2000', `[INVLPG] VA=0x${K(0x1000)}`, mem(K(0x1000))], LINUX);
+    expect(invalidated.tlb.l1d.misses).toBe(2);
+  });
+
+  it('linear pages: frame (va - base) >> 12, no fault, no frames; other kernel pages fault once in the kernel table', () => {
+    const s = run([mem('ffffffff80005000'), mem(K(0x3fff)), mem('ffffc90000000000'), '[CR3] 0x2000', mem('ffffc90000000000', 'READ')], {
+      ...LINUX,
+      pcid: true,
+    });
+    expect(perFrame(s).filter(([pfn]) => pfn < 256)).toEqual([
+      [3, 1],
+      [5, 1],
+    ]);
+    expect(s.walks).toEqual({ count: 3, refs: 12 });
+    expect(s.faults.minor).toBe(1);
+    // The space's root (256), then the kernel root with the first
+    // non-linear kernel page, its PDPT, PD, PT and the page (261); the
+    // second space's first translation takes its root (262), then hits the
+    // global entry.
+    expect(s.frames).toEqual({ used: 7, pageTable: 6 });
+    expect(perFrame(s).filter(([pfn]) => pfn >= 256)).toEqual([[261, 2]]);
+    // Question recorded in machine.ts: the kernel root is not taken for linear pages alone.
+    expect(run([mem(K(0))], LINUX).frames).toEqual({ used: 1, pageTable: 1 });
+  });
+
+  it('the mode follows fetches (before the first, the access\'s own half); user mode may not touch the kernel half', () => {
+    const s = run([mem(0x400000, 'FETCH'), mem(K(0x1000)), mem('ffffffff81000000', 'FETCH'), mem(K(0x1000)), mem(0x1000)], LINUX);
+    expect(s.faults.protection).toEqual({ read: 0, write: 0, exec: 0, user: 1 });
+    expect(s.tlb.l1d.lookups).toBe(2); // kernel mode reads the kernel page and (no SMAP) a user page
+    expect(s.tlb.l1i.lookups).toBe(2);
+    const noFetches = run([mem(K(0x1000)), mem(0x1000), mem(K(0x1000))], LINUX);
+    expect(noFetches.faults.protection.user).toBe(0);
+    expect(noFetches.tlb.l1d.lookups).toBe(3);
+    // A CPU goes by its own fetches.
+    const cpus = run([mem(0x400000, 'FETCH'), `${mem(K(0x1000))}, vcpu=1`, mem(K(0x1000))], LINUX);
+    expect(cpus.faults.protection.user).toBe(1);
+    expect(cpus.tlb.l1d.lookups).toBe(1);
+  });
+
+  it('writes to kernel text fault; reads and writes elsewhere in the image do not', () => {
+    const lines = [mem(TEXT, 'WRITE'), mem('ffffffff80100000', 'WRITE'), mem(TEXT)];
+    const s = run(lines, LINUX);
+    expect(s.faults.protection.write).toBe(1);
+    expect(s.tlb.l1d.lookups).toBe(2);
+    expect(run(lines, { ...LINUX, kernelText: null }).faults.protection.write).toBe(0);
+    const own = run(lines, { ...LINUX, kernelText: { start: 0xffffffff80100000n, end: 0xffffffff80101000n } });
+    expect(own.faults.protection.write).toBe(1);
+    expect(own.tlb.l1d.lookups).toBe(2);
+    // PintOS: linear from KERN_BASE, no text unless given.
+    const pintos = run([mem(0x8004200010, 'WRITE'), mem(0x8004000000 + 0x7000)], { layout: 'pintos' });
+    expect(pintos.faults.protection.write).toBe(0);
+    expect(perFrame(pintos)).toEqual([
+      [0x7, 1],
+      [0x200, 1],
+    ]);
+  });
+
+  it('region maps: outside every region is invalid; read, write and exec by the region\'s permissions', () => {
+    const r = (start: number, end: number, perms: string) => ({
+      start: BigInt(start),
+      end: BigInt(end),
+      read: perms[0] === 'r',
+      write: perms[1] === 'w',
+      exec: perms[2] === 'x',
+    });
+    const regions = [r(0x1000, 0x2000, 'r--'), r(0x2000, 0x3000, 'rw-'), r(0x3000, 0x4000, 'r-x'), r(0x5000, 0x5800, '---')];
+    const s = run(
+      [
+        mem(0x1000),
+        mem(0x1000, 'WRITE'),
+        mem(0x1000, 'FETCH'),
+        mem(0x2000),
+        mem(0x2000, 'WRITE'),
+        mem(0x3000, 'FETCH'),
+        mem(0x3000, 'WRITE'),
+        mem(0x4000),
+        mem(0x5000),
+        mem(0x5900),
+        mem(0x1ffe, 'READ', 4), // a crossing: each page by the first byte the access touches in it
+      ],
+      { maps: [{ cr3: null, regions }] },
+    );
+    expect(s.faults.invalid).toBe(2);
+    expect(s.faults.protection).toEqual({ read: 1, write: 2, exec: 1, user: 0 });
+    expect(s.tlb.l1d.lookups).toBe(5);
+    expect(s.tlb.l1i.lookups).toBe(1);
+    // A map per CR3, the default for every other space; 0x0 names the unnamed start space.
+    const maps = [
+      { cr3: null, regions: [r(0x1000, 0x2000, 'r--')] },
+      { cr3: 0x2000n, regions: [r(0x5000, 0x6000, 'rw-')] },
+    ];
+    const named = run([page(1), '[CR3] 0x2000', page(1), page(5)], { maps });
+    expect(named.faults.invalid).toBe(1);
+    const start = run([page(1), page(5)], { maps: [...maps, { cr3: 0n, regions: [r(0x5000, 0x6000, 'r--')] }] });
+    expect(start.faults.invalid).toBe(1);
+  });
+
+  it('KPTI: every mode change switches CR3; without PCID it flushes, with PCID entries are per (process, mode)', () => {
+    const lines = [mem(0x400000, 'FETCH'), mem(0x1000), mem('ffffffff81000000', 'FETCH'), mem(0x1000), mem(0x400000, 'FETCH'), mem(0x1000)];
+    const kpti = run(lines, { ...LINUX, kpti: true });
+    expect(kpti.kptiSwitches).toBe(2);
+    expect(kpti.tlb.l1i).toEqual({ lookups: 3, hits: 0, misses: 3 });
+    expect(kpti.tlb.l1d).toEqual({ lookups: 3, hits: 0, misses: 3 });
+    // Root and user root, then PDPT, PD, PT and 0x400000; a PT and 0x1000.
+    expect(kpti.frames).toEqual({ used: 8, pageTable: 6 });
+    const pcid = run(lines, { ...LINUX, kpti: true, pcid: true });
+    expect(pcid.kptiSwitches).toBe(2);
+    expect(pcid.tlb.l1i).toEqual({ lookups: 3, hits: 1, misses: 2 });
+    // The kernel-mode read of 0x1000 makes its own entry.
+    expect(pcid.tlb.l1d).toEqual({ lookups: 3, hits: 1, misses: 2 });
+    expect(run(lines, LINUX).kptiSwitches).toBe(0);
+  });
+
+  it('rejects KPTI without linux, linux on 32-bit paging, pintos with 1G pages', () => {
+    expect(() => run([page(1)], { kpti: true })).toThrow(/KPTI/);
+    expect(() => run([page(1)], { layout: 'linux', paging: 'pae' })).toThrow(/linux/);
+    expect(() => run([page(1)], { layout: 'pintos', pageSize: '1G' })).toThrow(/pintos/);
+  });
+});
+
+describe('CPUs', () => {
+  it('each CPU has its own TLBs; [TLB_FLUSH] vcpu=N flushes that CPU\'s only', () => {
+    const on = (cpu: number) => `${page(1)}, vcpu=${cpu}`;
+    const s = run([on(0), on(1), on(1), '[TLB_FLUSH] vcpu=1', on(0), on(1)]);
+    expect(s.cpus).toBe(2);
+    expect(s.tlb.l1d).toEqual({ lookups: 5, hits: 2, misses: 3 });
+    expect(s.perCpu).toEqual([
+      { cpu: 0, l1d: { lookups: 2, hits: 1, misses: 1 }, l1i: { lookups: 0, hits: 0, misses: 0 } },
+      { cpu: 1, l1d: { lookups: 3, hits: 1, misses: 2 }, l1i: { lookups: 0, hits: 0, misses: 0 } },
+    ]);
+    expect(s.faults.minor).toBe(1); // page tables are shared
+    expect(run([page(1)]).perCpu).toBeUndefined();
+    // A control line makes its CPU too.
+    expect(run([page(1), '[TLB_FLUSH] vcpu=5']).cpus).toBe(2);
+    expect(() => run([`${page(1)}, vcpu=64`])).toThrow(/64 CPUs/);
+  });
+
+  it('each CPU has its own current space, starting in the trace\'s start space', () => {
+    const s = run(['[CR3] 0x1000, vcpu=1', page(1), `${page(1)}, vcpu=2`, '[CR3] 0x2000, vcpu=1', `${page(1)}, vcpu=1`, page(1)]);
+    expect(s.contextSwitches).toBe(1);
+    expect(s.contexts).toBe(2);
+    expect(s.faults.minor).toBe(2);
+    expect(s.cpus).toBe(3);
+  });
+
+  it('an eviction shoots the page down in every CPU\'s TLBs, counted once', () => {
+    // Root, PDPT, PD, PT and one data frame.
+    const s = run([page(1), `${page(1)}, vcpu=1`, page(2), `${page(1)}, vcpu=1`], { frames: 5 });
+    expect(s.memory).toEqual({ frames: 5, evictions: 2, writebacks: 0, shootdowns: 2 });
+    expect(s.faults.major).toBe(1);
+    expect(s.tlb.l1d).toEqual({ lookups: 4, hits: 0, misses: 4 });
+  });
+
+  it('CPU c\'s random generators start at seed + 3c + 1, 2, 3', () => {
+    const trace = randomTrace(5, { format: 'lackey', badRate: 0, lines: 800 }).text.split('\n').filter((l) => /^ ?[ILSM] /.test(l));
+    const asMem = trace.map((l) => {
+      const [, op, addr, size] = /^ ?([ILSM]) +([0-9a-fA-F]+),(\d+)/.exec(l)!;
+      return mem(addr, op === 'I' ? 'FETCH' : op === 'S' ? 'WRITE' : 'READ', Math.max(1, Number(size)));
+    });
+    const random: Partial<MachineConfig> = { policy: 'random', l2: { entries: 8, ways: 4 } };
+    const onCpu1 = run(asMem.map((l) => `${l}, vcpu=1`), { ...random, seed: 7 });
+    const alone = run(asMem, { ...random, seed: 10 });
+    // CPU 0 always exists (idle here); CPU 1 draws as a one-CPU machine seeded 3 higher.
+    expect(onCpu1.cpus).toBe(2);
+    expect(onCpu1.perCpu![1]).toEqual({ cpu: 1, ...alone.tlb });
+    expect(onCpu1.tlb).toEqual(alone.tlb);
+    expect(run(asMem.map((l) => `${l}, vcpu=1`), { ...random, seed: 10 }).tlb).not.toEqual(alone.tlb);
+  });
+});
+
 describe('page-walk caches', () => {
   const one = { entries: 1, ways: 1 };
   /** A one-entry L1 and no L2 (SMALL's): every new page walks. */
@@ -1391,10 +1578,46 @@ describe('decoding', () => {
 
   it('parses PA= and vcpu=, ignores other keys, and validates', () => {
     const ok = decodeLine('[MEM] VA=0xAbC, size=4, type=WRITE, PA=0x29FD7d0, vcpu=1, insn=what=ever', MEM);
-    expect(ok).toEqual({ kind: 'record', accesses: [{ kind: 'access', op: 'W', va: 0xabcn, size: 4, pa: 0x29fd7d0n }] });
+    expect(ok).toEqual({ kind: 'record', accesses: [{ kind: 'access', op: 'W', va: 0xabcn, size: 4, pa: 0x29fd7d0n, cpu: 1 }] });
+    // CPU 0 is the default: no cpu field; the last vcpu= of a line names its CPU.
+    expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=0', MEM)).toEqual({ kind: 'record', accesses: [{ kind: 'access', op: 'R', va: 1n, size: 4 }] });
+    expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=3, vcpu=65535', MEM)).toMatchObject({ accesses: [{ cpu: 65535 }] });
+    expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=65536', MEM).kind).toBe('bad');
     expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, PA=29f', MEM).kind).toBe('bad');
     expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=0x1', MEM).kind).toBe('bad');
     expect(decodeLine('[MEM] VA=0x1, size=4, type=READ, vcpu=', MEM).kind).toBe('bad');
+  });
+
+  it('reads the CPU a control line names, CPU 0 without one', () => {
+    expect(decodeLine('[CR3] 0x5a02000, vcpu=2', MEM)).toEqual({ kind: 'control', event: { kind: 'cr3', value: 0x5a02000n, cpu: 2 } });
+    expect(decodeLine('[CR3] 0x5a02000, vcpu=0', MEM)).toEqual({ kind: 'control', event: { kind: 'cr3', value: 0x5a02000n } });
+    expect(decodeLine('[INVLPG] VA=0x7f20102d5000, vcpu=63', MEM)).toEqual({ kind: 'control', event: { kind: 'invlpg', va: 0x7f20102d5000n, cpu: 63 } });
+    expect(decodeLine('[TLB_FLUSH] vcpu=1', MEM)).toEqual({ kind: 'control', event: { kind: 'flush', cpu: 1 } });
+    expect(decodeLine('[TLB_FLUSH]', MEM)).toEqual({ kind: 'control', event: { kind: 'flush' } });
+    for (const line of [
+      '[CR3] 0x1000,vcpu=1',
+      '[CR3] 0x1000, vcpu=',
+      '[CR3] 0x1000, vcpu=65536',
+      '[CR3] 0x1000, cpu=1',
+      '[INVLPG] VA=0x1000 vcpu=1',
+      '[TLB_FLUSH], vcpu=1',
+      '[TLB_FLUSH] vcpu=1x',
+      '[TLB_FLUSH]  vcpu=1',
+    ]) {
+      expect(decodeLine(line, MEM).kind, line).toBe('bad');
+    }
+  });
+
+  it('gives every access of an execlog line the CPU of its first column', () => {
+    const d = decodeLine('3, 0x401000, 0x90, "nop", load, 0x2000, store, 0x3000, RAM', { format: 'execlog', sizeShift: false });
+    expect(d).toEqual({
+      kind: 'record',
+      accesses: [
+        { kind: 'access', op: 'X', va: 0x401000n, size: 1, cpu: 3 },
+        { kind: 'access', op: 'R', va: 0x2000n, size: 1, cpu: 3 },
+        { kind: 'access', op: 'W', va: 0x3000n, size: 1, cpu: 3, physical: true, mmio: false },
+      ],
+    });
   });
 
   it('ignores CR, trailing blanks and blank lines; counts bad lines', () => {

@@ -160,24 +160,39 @@ function decodeAccess(p: usize, end: usize): u32 {
   return 0;
 }
 
+// The CPU a control line names with a `, vcpu=N` suffix (`[TLB_FLUSH] vcpu=N`)
+// from p, 0 without one; -1 when the rest of the line is anything else.
+function controlCpu(p: usize, end: usize, lead: usize): i32 {
+  if (p == end) return 0;
+  if (p + lead + 5 > end || !matchLit(p + lead, end, "vcpu=")) return -1;
+  if (lead == 2 && (load<u8>(p) != 0x2c || load<u8>(p + 1) != 0x20)) return -1;
+  if (lead == 1 && load<u8>(p) != 0x20) return -1;
+  let v = scanDec(p + lead + 5, end);
+  if (!scanOk || scanPos != end || v > 0xffff) return -1;
+  return <i32>v;
+}
+
 function decodeControl(p: usize, end: usize): u32 {
   if (matchLit(p, end, "[CR3] 0x")) {
     let cr3 = scanHex(p + 8, end);
     if (!scanOk) return BAD_HEX;
-    if (scanPos != end) return BAD_TRAILING;
-    emit(OP_CR3, cr3, 0, 0, 0, 0);
+    let cpu = controlCpu(scanPos, end, 2);
+    if (cpu < 0) return BAD_TRAILING;
+    emit(OP_CR3, cr3, 0, 0, 0, <u32>cpu);
     return 0;
   }
   if (matchLit(p, end, "[INVLPG] VA=0x")) {
     let va = scanHex(p + 14, end);
     if (!scanOk) return BAD_HEX;
-    if (scanPos != end) return BAD_TRAILING;
-    emit(OP_INVLPG, va, 0, 0, 0, 0);
+    let cpu = controlCpu(scanPos, end, 2);
+    if (cpu < 0) return BAD_TRAILING;
+    emit(OP_INVLPG, va, 0, 0, 0, <u32>cpu);
     return 0;
   }
   if (matchLit(p, end, "[TLB_FLUSH]")) {
-    if (p + 11 != end) return BAD_TRAILING;
-    emit(OP_FLUSH, 0, 0, 0, 0, 0);
+    let cpu = controlCpu(p + 11, end, 1);
+    if (cpu < 0) return BAD_TRAILING;
+    emit(OP_FLUSH, 0, 0, 0, 0, <u32>cpu);
     return 0;
   }
   if (matchLit(p, end, "[PAGE_FAULT] VA=0x")) {

@@ -12,7 +12,7 @@ import { countObservedFault } from "../observers/faults";
 import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
-import { flushPwc } from "./pwc";
+import { flushPwc, savePwc, loadPwc, newPwc, PWC_STATE_BYTES } from "./pwc";
 import { tracking, track } from "./frames";
 import {
   layout, inKernelHalf, inKernelText, linearFrame, anyMaps, mapFor, regionPermissions,
@@ -82,6 +82,23 @@ let anyAccess = false;
 let startName: u64 = 0;      // the CR3 that named the starting space, if any
 let startNamed = false;
 
+// CPUs: the live globals above (TLBs, current space, mode, page-walk caches)
+// are the active CPU's; an event of another CPU swaps them.
+export const MAX_CPUS: u32 = 64;
+class Cpu {
+  l1d: Tlb | null = null;
+  l1i: Tlb | null = null;
+  l2: Tlb | null = null;
+  space: u32 = 0;
+  mode: i32 = -1;
+  lastFetchMode: i32 = -1;
+  pwc: usize = heap.alloc(PWC_STATE_BYTES);
+}
+export let cpus: Array<Cpu | null> = new Array<Cpu | null>(MAX_CPUS);
+let activeCpu: u32 = 0;
+let cpuSeed: u64 = 0;
+let geometry = new Array<u32>(9); // l1d, l1i, l2: entries, ways, policy
+
 /** `seed` starts each level's random generator at seed + 1, + 2, + 3. */
 export function configureMachine(
   l1dEntries: u32, l1dWays: u32, l1dPolicy: u32, l1iEntries: u32, l1iWays: u32, l1iPolicy: u32,
@@ -97,6 +114,81 @@ export function configureMachine(
   l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2, PFN_FETCHES);
   l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, l2Policy, false, seed + 3);
   pcid = withPcid;
+  cpuSeed = seed;
+  let g = [l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy];
+  for (let i = 0; i < 9; i++) geometry[i] = g[i];
+  cpus[0] = new Cpu();
+}
+
+/** Makes CPU c the active one (creating it on first use): its TLBs, space, mode and caches go live. */
+function switchCpu(c: u32): void {
+  if (c >= MAX_CPUS) abort("more than 64 CPUs");
+  let out = cpus[activeCpu]!;
+  out.l1d = l1d;
+  out.l1i = l1i;
+  out.l2 = l2;
+  out.space = currentSpace;
+  out.mode = mode;
+  out.lastFetchMode = lastFetchMode;
+  savePwc(out.pwc);
+  let cpu = cpus[c];
+  if (cpu == null) {
+    let made = new Cpu();
+    let seed = cpuSeed + 3 * <u64>c;
+    made.l1d = new Tlb(geometry[0], geometry[1], geometry[2], true, seed + 1, PFN_READS);
+    made.l1i = new Tlb(geometry[3], geometry[4], geometry[5], true, seed + 2, PFN_FETCHES);
+    made.l2 = geometry[6] == 0 ? null : new Tlb(geometry[6], geometry[7], geometry[8], false, seed + 3);
+    newPwc(made.pwc);
+    cpus[c] = made;
+    cpu = made;
+  }
+  activeCpu = c;
+  l1d = cpu.l1d;
+  l1i = cpu.l1i;
+  l2 = cpu.l2;
+  currentSpace = cpu.space;
+  currentUsed = spaceUsed[currentSpace];
+  currentRooted = rooted[currentSpace];
+  currentMap = spaceMaps[currentSpace];
+  mode = cpu.mode;
+  lastFetchMode = cpu.lastFetchMode;
+  loadPwc(cpu.pwc);
+}
+
+export function isCpuMade(c: u32): bool {
+  return c < MAX_CPUS && cpus[c] != null;
+}
+
+/** Every CPU's TLB of a level (0 l1d, 1 l1i, 2 l2), the active one's live. */
+function tlbOf(cpu: u32, level: u32): Tlb | null {
+  if (cpu == activeCpu) return level == 0 ? l1d : level == 1 ? l1i : l2;
+  let c = cpus[cpu];
+  if (c == null) return null;
+  return level == 0 ? c.l1d : level == 1 ? c.l1i : c.l2;
+}
+
+/** A level's (0 l1d, 1 l1i, 2 l2) lookups, or misses, summed over the CPUs. */
+export function levelTotal(level: u32, misses: bool): u64 {
+  let total: u64 = 0;
+  for (let c: u32 = 0; c < MAX_CPUS; c++) {
+    let t = tlbOf(c, level);
+    if (t) total += misses ? t.misses : t.lookups;
+  }
+  return total;
+}
+
+/** The CPUs made, and u64 lookups and misses of each level per CPU at `out` (6 per CPU, by CPU number). */
+export function cpuTotals(out: usize): u32 {
+  let made: u32 = 0;
+  for (let c: u32 = 0; c < MAX_CPUS; c++) {
+    for (let level: u32 = 0; level < 3; level++) {
+      let t = tlbOf(c, level);
+      store<u64>(out + ((<usize>c * 6 + <usize>level * 2) << 3), t ? t.lookups : 0);
+      store<u64>(out + ((<usize>c * 6 + <usize>level * 2 + 1) << 3), t ? t.misses : 0);
+    }
+    if (cpus[c] != null) made++;
+  }
+  return made;
 }
 
 /** Call after configureMachine and the layout and maps: turns the checked path on if needed. */
@@ -214,12 +306,18 @@ function translate(l1: Tlb, vpn: u64, op: u32): void {
 }
 
 /**
- * The address space whose entries a tag space holds (-1: the kernel's
- * global entries, shared by all), for the per-page observer.
+ * A TLB tag with its tag space replaced by the address space that owns the
+ * entry (under KPTI the process, whatever its mode); the kernel's global
+ * entries keep the kernel's tag space. The per-page observer keys rows so.
  */
-export function spaceOfTagSpace(space: u64): i64 {
-  if (kpti) return <i64>(space >> 1);
-  return space == kernelTag && layout != <u32>LAYOUT_FLAT ? -1 : <i64>space;
+export function ownerTag(tag: u64): u64 {
+  if (!kpti) return tag;
+  return (tag & tagMask) | ((tag >> tagShift >> 1) << tagShift);
+}
+
+/** The address space of an owner tag's space (-1: the kernel's global entries, shared by all). */
+export function ownerSpace(space: u64): i64 {
+  return space == kernelTag && layout != <u32>LAYOUT_FLAT && !kpti ? -1 : <i64>space;
 }
 
 /** The tag space of a page's entries: the process, the kernel's global space, or under KPTI (process, mode). */
@@ -290,16 +388,24 @@ export function shootDown(tree: u32, vpn: u64): bool {
 
 function invalidateEverywhere(page: u64, space: u64): bool {
   let tag = (page & tagMask) | (space << tagShift);
-  let held = l1d!.invalidate(tag, page);
-  held = l1i!.invalidate(tag, page) || held;
-  if (l2) held = l2!.invalidate(tag, page) || held;
+  let held = false;
+  for (let c: u32 = 0; c < MAX_CPUS; c++) {
+    for (let level: u32 = 0; level < 3; level++) {
+      let t = tlbOf(c, level);
+      if (t) held = t.invalidate(tag, page) || held;
+    }
+  }
   return held;
 }
 
 /** Makes the per-PFN counts complete (the L1s hold some back). */
 export function drainTranslationCounts(): void {
-  l1d!.drainCounts();
-  l1i!.drainCounts();
+  for (let c: u32 = 0; c < MAX_CPUS; c++) {
+    for (let level: u32 = 0; level < 2; level++) {
+      let t = tlbOf(c, level);
+      if (t) t.drainCounts();
+    }
+  }
 }
 
 function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
@@ -364,6 +470,8 @@ function invlpg(va: u64): void {
 export function runBatch(batch: usize, count: i32): void {
   let end = batch + <usize>count * EVENT_BYTES;
   for (let e = batch; e < end; e += EVENT_BYTES) {
+    let cpu = <u32>load<u16>(e, 22);
+    if (cpu != activeCpu) switchCpu(cpu);
     let op = <i32>load<u8>(e, 20);
     let va = load<u64>(e);
     if (op <= OP_FETCH) {

@@ -48,6 +48,40 @@ export function configurePwc(pde: u32, pdpte: u32, pml4e: u32, pml5e: u32, level
   flushPwc();
 }
 
+// A CPU's caches, for machines with several: its tag and stamp arrays per
+// level and its clock (PWC_STATE_BYTES at a block the MMU keeps per CPU).
+export const PWC_STATE_BYTES: usize = 4 * 4 * 2 + 8;
+
+/** Saves the live caches' arrays and clock into a CPU's block. */
+export function savePwc(block: usize): void {
+  memory.copy(block, tagArrays, 16);
+  memory.copy(block + 16, stampArrays, 16);
+  store<u64>(block, clock, 32);
+}
+
+/** Makes a CPU's caches live again. */
+export function loadPwc(block: usize): void {
+  memory.copy(tagArrays, block, 16);
+  memory.copy(stampArrays, block + 16, 16);
+  clock = load<u64>(block, 32);
+}
+
+/** Gives a new CPU empty caches of the configured sizes (live after loadPwc of its block). */
+export function newPwc(block: usize): void {
+  for (let k: u32 = 1; k <= MAX_LEVEL; k++) {
+    let bytes = <usize>load<u32>(at(sizes, k)) << 3;
+    let tags = bytes == 0 ? <usize>0 : heap.alloc(bytes);
+    let stamps = bytes == 0 ? <usize>0 : heap.alloc(bytes);
+    if (bytes != 0) {
+      memory.fill(tags, 0xff, bytes);
+      memory.fill(stamps, 0, bytes);
+    }
+    store<u32>(block + (<usize>(k - 1) << 2), <u32>tags);
+    store<u32>(block + 16 + (<usize>(k - 1) << 2), <u32>stamps);
+  }
+  store<u64>(block, 0, 32);
+}
+
 /** Empties every cache (an empty slot's tag is all ones, as in a TLB). */
 export function flushPwc(): void {
   for (let k: u32 = 1; k <= MAX_LEVEL; k++) {

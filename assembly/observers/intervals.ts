@@ -8,7 +8,7 @@ import {
   I_RECORDS, I_READS, I_WRITES, I_FETCHES, I_L1D_LOOKUPS, I_L1D_MISSES, I_L1I_LOOKUPS, I_L1I_MISSES,
   I_L2_LOOKUPS, I_L2_MISSES, I_WALKS, I_WALK_REFS, I_FAULTS_MINOR, I_FAULTS_MAJOR, I_FAULTS_NONCANONICAL,
 } from "../abi";
-import { l1d, l1i, l2, accessCounts, nonCanonical } from "../machine/mmu";
+import { levelTotal, accessCounts, nonCanonical } from "../machine/mmu";
 import { walks, walkRefs, minorFaults, majorFaults } from "../machine/pagetable";
 
 const ROW_BYTES: usize = <usize>INTERVAL_FIELDS * 8;
@@ -65,12 +65,12 @@ function writeRow(records: u64): void {
   put(row, I_READS, load<u64>(accessCounts, OP_READ * 8));
   put(row, I_WRITES, load<u64>(accessCounts, OP_WRITE * 8));
   put(row, I_FETCHES, load<u64>(accessCounts, OP_FETCH * 8));
-  put(row, I_L1D_LOOKUPS, l1d!.lookups);
-  put(row, I_L1D_MISSES, l1d!.misses);
-  put(row, I_L1I_LOOKUPS, l1i!.lookups);
-  put(row, I_L1I_MISSES, l1i!.misses);
-  put(row, I_L2_LOOKUPS, l2 ? l2!.lookups : 0);
-  put(row, I_L2_MISSES, l2 ? l2!.misses : 0);
+  put(row, I_L1D_LOOKUPS, levelTotal(0, false));
+  put(row, I_L1D_MISSES, levelTotal(0, true));
+  put(row, I_L1I_LOOKUPS, levelTotal(1, false));
+  put(row, I_L1I_MISSES, levelTotal(1, true));
+  put(row, I_L2_LOOKUPS, levelTotal(2, false));
+  put(row, I_L2_MISSES, levelTotal(2, true));
   put(row, I_WALKS, walks);
   put(row, I_WALK_REFS, walkRefs);
   put(row, I_FAULTS_MINOR, minorFaults);

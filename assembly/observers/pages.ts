@@ -9,7 +9,7 @@
 
 import { PFN_COLUMNS, PAGE_ROW_FIELDS, SPACE_ROW_FIELDS } from "../abi";
 import { vpnBits } from "../machine/pagetable";
-import { spaceIds, accessOrder, spaceOfTagSpace, hugeShift } from "../machine/mmu";
+import { spaceIds, accessOrder, ownerTag, ownerSpace, hugeShift } from "../machine/mmu";
 
 const SLOT_BYTES: usize = (2 + <usize>PFN_COLUMNS) * 8;
 
@@ -52,8 +52,9 @@ function grow(): void {
 }
 
 /** Adds n counts of kind `column` and w of kind `column + 1` to (tag, pfn). */
-export function addPageCounts(tag: u64, pfn: u64, column: u32, n: u64, w: u64): void {
+export function addPageCounts(entryTag: u64, pfn: u64, column: u32, n: u64, w: u64): void {
   if ((size + 1) * 2 > capacity) grow();
+  let tag = ownerTag(entryTag);
   let key = pfn + 1;
   let slot = slotFor(table, capacity - 1, tag, key);
   if (load<u64>(slot, 8) == 0) {
@@ -99,7 +100,7 @@ export function pageRows(): u32 {
     // A huge page's row names its first 4 KiB page.
     let vpn = ((tag & mask) << hugeShift) & mask;
     if (signed && (vpn >> (vpnBits - 1)) != 0) vpn |= high;
-    let id = spaceOfTagSpace(tag >> vpnBits);
+    let id = ownerSpace(tag >> vpnBits);
     store<u64>(out, <u64>(id >= 0 && id < <i64>order.length ? order[<i32>id] : -1));
     store<u64>(out, vpn, 8);
     store<u64>(out, key - 1, 16);

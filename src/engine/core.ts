@@ -26,6 +26,9 @@ interface CoreExports {
   regionMap(cr3: bigint, named: number): void;
   region(start: bigint, end: bigint, perms: number): void;
   checksReady(kpti: number): void;
+  cpuCount(): number;
+  cpuMade(c: number): number;
+  perCpu(): number;
   recordPages(): void;
   nextUses(): number;
   futureBuffer(count: bigint): number;
@@ -341,6 +344,7 @@ export class CoreSession {
       contexts: c[abi.C_CONTEXTS],
       contextSwitches: c[abi.C_CONTEXT_SWITCHES],
       kptiSwitches: c[abi.C_KPTI_SWITCHES],
+      cpus: core.cpuCount(),
       invlpg: c[abi.C_INVLPG],
       flushes: c[abi.C_FLUSHES],
       badLines: c[abi.C_BAD_LINES] + this.extraBad,
@@ -349,6 +353,15 @@ export class CoreSession {
       physicalPfn: this.physicalCounts(),
     };
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
+    if (stats.cpus > 1) {
+      const per = u64s(core.memory.buffer, core.perCpu() >>> 0, 64 * 6);
+      stats.perCpu = [];
+      for (let cpu = 0; cpu < 64; cpu++) {
+        if (!core.cpuMade(cpu)) continue;
+        const at = (k: number) => level(per(cpu * 6 + 2 * k), per(cpu * 6 + 2 * k + 1));
+        stats.perCpu.push({ cpu, l1d: at(0), l1i: at(1), ...(this.opts.machine.l2 ? { l2: at(2) } : {}) });
+      }
+    }
     if (this.opts.machine.frames !== undefined) {
       stats.memory = {
         frames: this.opts.machine.frames,
@@ -410,7 +423,9 @@ export class CoreSession {
       const reads = at(3 + abi.PFN_READS);
       const writes = at(3 + abi.PFN_WRITES);
       const fetches = at(3 + abi.PFN_FETCHES);
-      pages.push({ space: at(0), vpn: at(1), pfn: at(2), translations: reads + writes + fetches, reads, writes, fetches });
+      // The kernel's global entries belong to no one space: -1 (u64 all ones).
+      const space = at(0) >= 2 ** 63 ? -1 : at(0);
+      pages.push({ space, vpn: at(1), pfn: at(2), translations: reads + writes + fetches, reads, writes, fetches });
     }
     pages.sort((a, b) => a.space - b.space || a.vpn - b.vpn || a.pfn - b.pfn);
     const count = core.spaceRows();

@@ -22,12 +22,15 @@ export interface AccessEvent {
    * the trace-frame histogram, but it does not choose frames.
    */
   pa?: bigint;
+  /** The CPU the line names (`vcpu=`, execlog's first column); absent for CPU 0. */
+  cpu?: number;
 }
 
+/** `cpu`: the CPU a `, vcpu=N` suffix names; absent for CPU 0. */
 export type ControlEvent =
-  | { kind: 'cr3'; value: bigint }
-  | { kind: 'invlpg'; va: bigint }
-  | { kind: 'flush' }
+  | { kind: 'cr3'; value: bigint; cpu?: number }
+  | { kind: 'invlpg'; va: bigint; cpu?: number }
+  | { kind: 'flush'; cpu?: number }
   /** `reason`: as counted in faults.observedByReason (`unknown` when absent or empty). */
   | { kind: 'pageFault'; va: bigint; reason: string };
 
@@ -70,9 +73,10 @@ const MEM_RE = new RegExp(
   `^\\[MEM\\] VA=0x(${HEX}), size=(${DEC}), type=(READ|WRITE|FETCH)((?:, [^,=]+=[^,]+)*)$`,
 );
 const MEM_FIELD_RE = /, ([^,=]+)=([^,]+)/g;
-const CR3_RE = new RegExp(`^\\[CR3\\] 0x(${HEX})$`);
-const INVLPG_RE = new RegExp(`^\\[INVLPG\\] VA=0x(${HEX})$`);
-const FLUSH_RE = /^\[TLB_FLUSH\]$/;
+// Control lines may end in the CPU they happen on: `, vcpu=N` (`[TLB_FLUSH] vcpu=N`).
+const CR3_RE = new RegExp(`^\\[CR3\\] 0x(${HEX})(?:, vcpu=(${DEC}))?$`);
+const INVLPG_RE = new RegExp(`^\\[INVLPG\\] VA=0x(${HEX})(?:, vcpu=(${DEC}))?$`);
+const FLUSH_RE = new RegExp(`^\\[TLB_FLUSH\\](?: vcpu=(${DEC}))?$`);
 // "followed by anything": the lookahead keeps a 17th hex digit from being
 // silently taken as part of the free text after a valid 16-digit address.
 const PAGE_FAULT_RE = new RegExp(`^\\[PAGE_FAULT\\] VA=0x(${HEX})(?![0-9A-Fa-f])`, 's');
@@ -156,18 +160,29 @@ function decodeMem(line: string, sizeShift: boolean): LineResult {
         access.pa = hex(pa[1]);
       } else if (key === 'vcpu') {
         if (!VCPU_RE.test(value) || Number(value) > MAX_CPU) return { kind: 'bad', reason: `bad vcpu ${value}` };
+        // The last vcpu= of the line names its CPU.
+        if (Number(value) === 0) delete access.cpu;
+        else access.cpu = Number(value);
       }
     }
     return { kind: 'record', accesses: [access] };
   }
   const cr3 = CR3_RE.exec(line);
-  if (cr3) return { kind: 'control', event: { kind: 'cr3', value: hex(cr3[1]) } };
+  if (cr3) return control({ kind: 'cr3', value: hex(cr3[1]) }, cr3[2]);
   const invlpg = INVLPG_RE.exec(line);
-  if (invlpg) return { kind: 'control', event: { kind: 'invlpg', va: hex(invlpg[1]) } };
-  if (FLUSH_RE.test(line)) return { kind: 'control', event: { kind: 'flush' } };
+  if (invlpg) return control({ kind: 'invlpg', va: hex(invlpg[1]) }, invlpg[2]);
+  const flush = FLUSH_RE.exec(line);
+  if (flush) return control({ kind: 'flush' }, flush[1]);
   const fault = PAGE_FAULT_RE.exec(line);
   if (fault) return { kind: 'control', event: { kind: 'pageFault', va: hex(fault[1]), reason: faultReason(line) } };
   return { kind: 'bad', reason: 'not a [MEM], [CR3], [INVLPG], [TLB_FLUSH] or [PAGE_FAULT] line' };
+}
+
+/** A control line with its optional `vcpu=` (decimal digits, at most 65535). */
+function control(event: Extract<ControlEvent, { cpu?: number }>, vcpu: string | undefined): LineResult {
+  if (vcpu !== undefined && Number(vcpu) > MAX_CPU) return { kind: 'bad', reason: `bad vcpu ${vcpu}` };
+  if (vcpu !== undefined && Number(vcpu) !== 0) event.cpu = Number(vcpu);
+  return { kind: 'control', event };
 }
 
 /**
@@ -208,7 +223,8 @@ function decodeExeclog(line: string): LineResult {
   if (!m) return { kind: 'bad', reason: 'not an execlog line' };
   const [, cpu, pcHex, , , tail] = m;
   if (Number(cpu) > MAX_CPU) return { kind: 'bad', reason: `bad cpu ${cpu}` };
-  const accesses: AccessEvent[] = [{ kind: 'access', op: 'X', va: hex(pcHex), size: 1 }];
+  const onCpu = Number(cpu) === 0 ? {} : { cpu: Number(cpu) };
+  const accesses: AccessEvent[] = [{ kind: 'access', op: 'X', va: hex(pcHex), size: 1, ...onCpu }];
   if (tail === '') return { kind: 'record', accesses };
   if (!tail.startsWith(', ')) return { kind: 'bad', reason: 'text after the disassembly' };
   // Regions have no commas, so ", " separates every token of the tail.
@@ -219,7 +235,7 @@ function decodeExeclog(line: string): LineResult {
     if (word !== 'load' && word !== 'store') return { kind: 'bad', reason: `expected load or store, got ${word}` };
     const addr = i < tokens.length ? EXECLOG_ADDR_RE.exec(tokens[i++]) : null;
     if (!addr) return { kind: 'bad', reason: `bad ${word} address` };
-    const access: AccessEvent = { kind: 'access', op: word === 'load' ? 'R' : 'W', va: hex(addr[1]), size: 1 };
+    const access: AccessEvent = { kind: 'access', op: word === 'load' ? 'R' : 'W', va: hex(addr[1]), size: 1, ...onCpu };
     const next = tokens[i];
     if (next !== undefined && next !== 'load' && next !== 'store') {
       // A region name after the address means QEMU system mode printed a

@@ -1,18 +1,12 @@
 // The OPT eviction policy's knowledge of the future (docs/metrics.md,
 // Physical memory and eviction): a pre-pass over the whole trace lists every
-// translation's page, in the machine's order, and for each translation the
+// translation's page, in the machine's order (replay.ts runs the machine
+// without a frame limit to list them: which pages are translated, and in
+// what order, does not depend on memory), and for each translation the
 // index of the next one of the same page.
 
-import type { MachineConfig } from '../model.js';
-import type { TraceEvent } from './decode.js';
-import { pagingLayout } from './pagetable.js';
-import { pagesTouched, pageShiftOf } from './pages.js';
-
-/** The address space a trace starts in, until a [CR3] line names one. */
-export const IMPLICIT_SPACE = 'implicit';
-
-/** A page's name across the trace: its address space's (the [CR3] value, or implicit) and its number. */
-export const pageKey = (space: string, page: bigint): string => `${space}/${page.toString(16)}`;
+/** A page's name across the trace: its page table's id (an address space's, or the kernel's) and its number. */
+export const pageKey = (tree: number, page: bigint): string => `${tree}/${page.toString(16)}`;
 
 export interface Future {
   /** Translation t's page (pageKey). */
@@ -21,20 +15,7 @@ export interface Future {
   readonly next: readonly number[];
 }
 
-export function futureOf(events: readonly TraceEvent[], machine: MachineConfig): Future {
-  const layout = pagingLayout(machine.paging);
-  const shift = pageShiftOf(machine);
-  const keys: string[] = [];
-  // The machine's current space is always the one the last [CR3] named (before
-  // the first access it names the start space; after, it switches to it).
-  let space = IMPLICIT_SPACE;
-  for (const event of events) {
-    if (event.kind === 'cr3') space = event.value.toString(16);
-    if (event.kind !== 'access' || event.physical) continue;
-    for (const page of pagesTouched(event.va, event.size, shift)) {
-      if (layout.translatable(page << (shift - 12n))) keys.push(pageKey(space, page));
-    }
-  }
+export function futureOf(keys: readonly string[]): Future {
   const next = new Array<number>(keys.length).fill(Infinity);
   const seen = new Map<string, number>();
   for (let t = keys.length - 1; t >= 0; t--) {

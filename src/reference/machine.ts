@@ -1,31 +1,39 @@
-// The MMU model: TLB hierarchy, page tables per address space, physical
-// memory (frame allocator, limit, eviction) and every counter of
-// docs/metrics.md.
+// The MMU model: per-CPU TLB hierarchies, page tables per address space (and
+// the kernel's), physical memory (frame allocator, limit, eviction), kernel
+// layouts, region maps, KPTI and every counter of docs/metrics.md.
 
+import { UserError } from '../errors.js';
 import {
-  MODE_PAGE_SIZES, policyOf, type CollectOptions, type FrameCounts, type Geometry, type IntervalSnapshot, type MachineConfig,
-  type PageCounts, type Stats, type TlbLevel,
+  MODE_PAGE_SIZES, type CollectOptions, type FrameCounts, type IntervalSnapshot, type LevelStats, type MachineConfig, type PageCounts,
+  type PwcLevel, type Region, type Stats,
 } from '../model.js';
 import { frameAllocator, type FrameAllocator } from './alloc.js';
+import { Cpu, type Mode } from './cpu.js';
 import type { AccessEvent, ControlEvent, Op, TraceEvent } from './decode.js';
-import { IMPLICIT_SPACE, pageKey, type Future } from './future.js';
+import { pageKey, type Future } from './future.js';
+import { kernelLayout, mapOf, regionAt, type KernelLayout } from './layout.js';
 import { PhysicalMemory, type ResidentPage } from './memory.js';
 import { leafLevel, PageTable, pagingLayout, type PagingLayout } from './pagetable.js';
 import { pagesTouched, pageShiftOf } from './pages.js';
-import { PageWalkCaches } from './pwc.js';
-import { randomStart, Tlb } from './tlb.js';
+import type { Mapping, TagSpace } from './tlb.js';
 
 const BASE_PAGE_SHIFT = 12n;
 /** Distinct [PAGE_FAULT] reasons counted by name; further ones count under OTHER_REASON. */
 const MAX_REASONS = 32;
 const OTHER_REASON = 'other';
+/** CPU numbers 0-63 (docs/metrics.md, CPUs). */
+const MAX_CPUS = 64;
+/** The id of the kernel's page table, shared by every address space (a kernel layout's). */
+const KERNEL_TREE = -1;
+/** The tag space of global entries (kernel-half pages without KPTI): one for every address space. */
+const GLOBAL: TagSpace = 'global';
 
 interface AddressSpace {
   id: number;
-  /** The [CR3] value that names it (hex), or IMPLICIT_SPACE: how the OPT pre-pass names it. */
-  name: string;
   table: PageTable;
   accessed: boolean;
+  /** The user half's regions (--maps) its translations are checked against; null: not checked. */
+  regions: readonly Region[] | null;
   /** Its number in the order of first access (the reports' space), once it made one. */
   order?: number;
   /** The CR3 value that names it; none for the implicit first space. */
@@ -41,15 +49,16 @@ interface OpCounts {
 const OP_COLUMN: Record<Op, keyof OpCounts> = { R: 'reads', W: 'writes', X: 'fetches' };
 
 export class Machine {
-  private readonly l1d: Tlb;
-  private readonly l1i: Tlb;
-  private readonly l2: Tlb | null;
-  /** null: no page-walk caches (no `pwc` in the config). */
-  private readonly pwc: PageWalkCaches | null;
   /** The paging mode's tree shape and translatable pages. */
   private readonly paging: PagingLayout;
   /** log2 of the page size: pages, TLB tags and sets are `va >> pageShift`. */
   private readonly pageShift: bigint;
+  private readonly leaf: number;
+  /** null: the flat layout, no kernel half. */
+  private readonly layout: KernelLayout | null;
+  private readonly kpti: boolean;
+  /** The kernel half's one page table (Linux's init_mm, PintOS's base_pml4). */
+  private readonly kernelTable: PageTable;
 
   private readonly allocator: FrameAllocator;
   private readonly memory: PhysicalMemory;
@@ -59,14 +68,14 @@ export class Machine {
   private readonly spaces = new Map<bigint, AddressSpace>();
   /** By id, for evictions, which may hit any space's pages. */
   private readonly spacesById: AddressSpace[] = [];
-  private readonly implicitSpace: AddressSpace;
-  private current: AddressSpace;
-  private nextSpaceId = 0;
+  /** The space every CPU starts in: implicit, or named by the last [CR3] before the first access. */
+  private startSpace: AddressSpace;
   /** [CR3] lines before the first access name the start space instead of switching. */
   private started = false;
+  private readonly cpus = new Map<number, Cpu>();
 
   private readonly translationsPerPfn = new Map<number, OpCounts>();
-  /** By `${space order} ${vpn} ${pfn}`, with CollectOptions.pages. */
+  /** By `${space order} ${vpn} ${pfn}`, with CollectOptions.pages; space -1: the kernel's global entries. */
   private readonly translationsPerPage = new Map<string, { space: number; vpn: bigint; pfn: number; counts: OpCounts }>();
   private accessedSpaces = 0;
   private recordsSeen = 0;
@@ -88,20 +97,29 @@ export class Machine {
     minorFaults: 0,
     majorFaults: 0,
     nonCanonical: 0,
+    invalid: 0,
+    protection: { read: 0, write: 0, exec: 0, user: 0 },
     observedFaults: 0,
     contextSwitches: 0,
+    kptiSwitches: 0,
     invlpg: 0,
     flushes: 0,
   };
 
-  /** `future`: every translation's next use, which the `opt` eviction policy needs (see futureOf). */
+  /**
+   * `future`: every translation's next use, which the `opt` eviction policy
+   * needs; `onTranslation`: told each translation's page (pageKey), in
+   * order, which is how replay.ts lists that future.
+   */
   constructor(
     private readonly config: MachineConfig,
     private readonly collect: CollectOptions = {},
     private readonly future?: Future,
+    private readonly onTranslation?: (key: string) => void,
   ) {
     this.paging = pagingLayout(config.paging);
     this.pageShift = pageShiftOf(config);
+    this.leaf = leafLevel(this.pageShift);
     const mode = config.paging ?? 'x86-64';
     const pageSize = config.pageSize ?? '4K';
     if (!MODE_PAGE_SIZES[mode].includes(pageSize)) {
@@ -111,36 +129,83 @@ export class Machine {
     if (pageSize !== '4K' && (config.frames !== undefined || (config.alloc ?? 'sequential') !== 'sequential')) {
       throw new Error(`huge pages (${pageSize}) combine with neither a frame limit nor the shuffled allocator`);
     }
+    if ((config.maps ?? []).filter((m) => m.cr3 === null).length > 1) throw new Error('two maps for every address space');
+    this.layout = kernelLayout(config);
+    this.kpti = !!config.kpti;
     const evict = config.evict ?? 'lru';
     if (config.frames !== undefined && evict === 'opt' && !future) throw new Error('the opt eviction policy needs the future of the trace');
     this.allocator = frameAllocator(config.alloc, config.frames, config.seed);
     this.memory = new PhysicalMemory(this.allocator, config.frames, evict, 2 ** Number(this.pageShift - BASE_PAGE_SHIFT), (victim) =>
       this.evict(victim),
     );
-    const tlb = (level: TlbLevel, geometry: Geometry) =>
-      new Tlb(geometry, policyOf(config, level), randomStart(config.seed, level));
-    this.l1d = tlb('l1d', config.l1d);
-    this.l1i = tlb('l1i', config.l1i);
-    this.l2 = config.l2 ? tlb('l2', config.l2) : null;
-    this.pwc = config.pwc !== undefined ? new PageWalkCaches(config.pwc, this.paging, leafLevel(this.pageShift)) : null;
-    this.implicitSpace = this.newSpace(IMPLICIT_SPACE);
-    this.current = this.implicitSpace;
+    this.kernelTable = new PageTable(this.paging, this.pageShift);
+    // The start space without a [CR3] goes by 0x0 in --maps.
+    this.startSpace = this.newSpace(0n);
+    this.cpuNumbered(0);
   }
 
-  private newSpace(name: string): AddressSpace {
-    const space = { id: this.nextSpaceId++, name, table: new PageTable(this.paging, this.pageShift), accessed: false };
+  /** Called before the first event of every record: takes the interval snapshot due, if any. */
+  startRecord(): void {
+    const every = this.collect.interval ?? 0;
+    if (every > 0 && this.recordsSeen > 0 && this.recordsSeen % every === 0) this.snapshots.push(this.snapshot());
+    this.recordsSeen++;
+  }
+
+  /** TLB counts summed over the CPUs. */
+  private tlbTotals(level: 'l1d' | 'l1i' | 'l2'): LevelStats {
+    const total = { lookups: 0, hits: 0, misses: 0 };
+    for (const cpu of this.cpus.values()) {
+      const l = cpu.counts()[level];
+      if (!l) continue;
+      total.lookups += l.lookups;
+      total.hits += l.hits;
+      total.misses += l.misses;
+    }
+    return total;
+  }
+
+  private snapshot(): IntervalSnapshot {
+    const c = this.counts;
+    const [l1d, l1i, l2] = [this.tlbTotals('l1d'), this.tlbTotals('l1i'), this.tlbTotals('l2')];
+    return {
+      records: this.recordsSeen,
+      reads: c.read,
+      writes: c.write,
+      fetches: c.fetch,
+      l1dLookups: l1d.lookups,
+      l1dMisses: l1d.misses,
+      l1iLookups: l1i.lookups,
+      l1iMisses: l1i.misses,
+      l2Lookups: l2.lookups,
+      l2Misses: l2.misses,
+      walks: c.walks,
+      walkRefs: c.walkRefs,
+      minorFaults: c.minorFaults,
+      majorFaults: c.majorFaults,
+      nonCanonical: c.nonCanonical,
+    };
+  }
+
+  private newSpace(cr3: bigint): AddressSpace {
+    const space = {
+      id: this.spacesById.length,
+      table: new PageTable(this.paging, this.pageShift),
+      accessed: false,
+      regions: mapOf(this.config, cr3),
+    };
     this.spacesById.push(space);
     return space;
   }
 
-  private tlbs(): Tlb[] {
-    return this.l2 ? [this.l1d, this.l1i, this.l2] : [this.l1d, this.l1i];
-  }
-
-  /** Every TLB and page-walk cache, all address spaces ([TLB_FLUSH], a switch without PCID). */
-  private flushAll(): void {
-    for (const tlb of this.tlbs()) tlb.flush();
-    this.pwc?.clear();
+  /** CPU `n`, made (in the start space) when first named. */
+  private cpuNumbered(n: number): Cpu {
+    let cpu = this.cpus.get(n);
+    if (!cpu) {
+      if (n >= MAX_CPUS) throw new UserError(`CPU ${n}: at most ${MAX_CPUS} CPUs (numbers 0-${MAX_CPUS - 1})`);
+      cpu = new Cpu(n, this.config, this.paging, this.leaf, this.startSpace.id);
+      this.cpus.set(n, cpu);
+    }
+    return cpu;
   }
 
   handle(event: TraceEvent): void {
@@ -151,19 +216,15 @@ export class Machine {
   private control(event: ControlEvent): void {
     switch (event.kind) {
       case 'cr3':
-        this.cr3(event.value);
+        this.cr3(this.cpuNumbered(event.cpu ?? 0), event.value);
         break;
-      case 'invlpg': {
+      case 'invlpg':
         this.counts.invlpg++;
-        const page = event.va >> this.pageShift;
-        for (const tlb of this.tlbs()) tlb.invalidate(this.current.id, page);
-        // As on Intel: the page-walk caches are emptied entirely.
-        this.pwc?.clear();
+        this.invlpg(this.cpuNumbered(event.cpu ?? 0), event.va);
         break;
-      }
       case 'flush':
         this.counts.flushes++;
-        this.flushAll();
+        this.cpuNumbered(event.cpu ?? 0).flushAll();
         break;
       case 'pageFault':
         this.counts.observedFaults++;
@@ -181,56 +242,58 @@ export class Machine {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
 
-  private cr3(value: bigint): void {
+  private cr3(cpu: Cpu, value: bigint): void {
     let space = this.spaces.get(value);
     if (!space) {
-      space = this.newSpace(value.toString(16));
+      space = this.newSpace(value);
       space.cr3 = value;
       this.spaces.set(value, space);
     }
     if (!this.started) {
-      this.current = space;
+      // Whichever CPU it names, it names every CPU's start space.
+      this.startSpace = space;
+      for (const c of this.cpus.values()) c.space = space.id;
       return;
     }
-    if (space === this.current) return;
+    if (space.id === cpu.space) return;
     this.counts.contextSwitches++;
-    this.current = space;
-    if (!this.config.pcid) this.flushAll();
+    cpu.space = space.id;
+    if (!this.config.pcid) cpu.flushForSwitch();
   }
 
-  /** Called before the first event of every record: takes the interval snapshot due, if any. */
-  startRecord(): void {
-    const every = this.collect.interval ?? 0;
-    if (every > 0 && this.recordsSeen > 0 && this.recordsSeen % every === 0) this.snapshots.push(this.snapshot());
-    this.recordsSeen++;
+  /**
+   * Invalidates, in this CPU's TLBs, the entry a translation of the page
+   * would use now: its global entry for a kernel-half page (without KPTI),
+   * else the current space's, under KPTI with the PCID of the CPU's mode.
+   */
+  private invlpg(cpu: Cpu, va: bigint): void {
+    // As on Intel: the page-walk caches are emptied entirely.
+    cpu.pwc?.clear();
+    const page = va >> this.pageShift;
+    // Question (docs/metrics.md does not say): under KPTI with PCID a user
+    // page may have two entries, (process, user) and (process, kernel). Read
+    // here as INVLPG does on hardware: the PCID current on that CPU, i.e. of
+    // its last access's mode (user before its first access).
+    const tag = this.tagSpace(cpu, this.isKernelPage(page), cpu.mode ?? 'user');
+    for (const tlb of cpu.tlbs()) tlb.invalidate(tag, page);
   }
 
-  private snapshot(): IntervalSnapshot {
-    const c = this.counts;
-    const l2 = this.l2?.counts ?? { lookups: 0, misses: 0 };
-    return {
-      records: this.recordsSeen,
-      reads: c.read,
-      writes: c.write,
-      fetches: c.fetch,
-      l1dLookups: this.l1d.counts.lookups,
-      l1dMisses: this.l1d.counts.misses,
-      l1iLookups: this.l1i.counts.lookups,
-      l1iMisses: this.l1i.counts.misses,
-      l2Lookups: l2.lookups,
-      l2Misses: l2.misses,
-      walks: c.walks,
-      walkRefs: c.walkRefs,
-      minorFaults: c.minorFaults,
-      majorFaults: c.majorFaults,
-      nonCanonical: c.nonCanonical,
-    };
+  private isKernelPage(page: bigint): boolean {
+    return this.layout !== null && this.layout.kernel(page << this.pageShift);
+  }
+
+  /** Whose entries a translation makes: a process's, the global ones, or under KPTI a (process, mode) PCID's. */
+  private tagSpace(cpu: Cpu, kernelPage: boolean, mode: Mode): TagSpace {
+    if (this.kpti) return `${cpu.space}/${mode}`;
+    return kernelPage ? GLOBAL : cpu.space;
   }
 
   private access(event: AccessEvent): void {
+    const cpu = this.cpuNumbered(event.cpu ?? 0);
     this.started = true;
-    if (!this.current.accessed) this.current.order = this.accessedSpaces++;
-    this.current.accessed = true;
+    const space = this.spacesById[cpu.space];
+    if (!space.accessed) space.order = this.accessedSpaces++;
+    space.accessed = true;
     if (event.op === 'R') this.counts.read++;
     else if (event.op === 'W') this.counts.write++;
     else this.counts.fetch++;
@@ -246,117 +309,217 @@ export class Machine {
       if (event.mmio) this.counts.mmio++;
       return;
     }
+    const mode = this.modeOf(cpu, event);
     const pages = pagesTouched(event.va, event.size, this.pageShift);
     if (pages.length > 1) this.counts.crossings++;
-    for (const page of pages) {
+    pages.forEach((page, i) => {
       // A page is translatable when its first 4 KiB page is.
-      if (this.paging.translatable(page << (this.pageShift - BASE_PAGE_SHIFT))) this.translate(event.op, page);
-      else this.counts.nonCanonical++;
-    }
+      if (!this.paging.translatable(page << (this.pageShift - BASE_PAGE_SHIFT))) {
+        this.counts.nonCanonical++;
+        return;
+      }
+      // The first byte the access touches in the page.
+      const address = i === 0 ? event.va : page << this.pageShift;
+      if (this.allowed(space, mode, event.op, page, address)) this.translate(cpu, space, mode, event.op, page);
+    });
   }
 
-  private translate(op: Op, page: bigint): void {
-    const space = this.current;
+  /**
+   * The access's mode: kernel when the CPU's last fetch (the access itself,
+   * for a fetch) was in the kernel half; before the CPU's first fetch, the
+   * half of the access's own address. Under KPTI a change from the CPU's
+   * previous access switches CR3 (and without PCID flushes its TLBs and
+   * page-walk caches). Flat layouts have no kernel half: always user.
+   */
+  private modeOf(cpu: Cpu, event: AccessEvent): Mode {
+    // Question: "before the trace's first fetch" with several CPUs. Read per
+    // CPU, as each CPU has its own mode: a CPU that has not fetched yet goes
+    // by the access's own address.
+    const half: Mode = this.layout?.kernel(event.va) ? 'kernel' : 'user';
+    const mode = event.op === 'X' || cpu.lastFetch === null ? half : cpu.lastFetch;
+    if (event.op === 'X') cpu.lastFetch = half;
+    if (this.kpti && cpu.mode !== null && mode !== cpu.mode) {
+      this.counts.kptiSwitches++;
+      if (!this.config.pcid) cpu.flushAll();
+    }
+    cpu.mode = mode;
+    return mode;
+  }
+
+  /**
+   * The kernel half's rules and the space's regions: a translation they
+   * forbid is counted (user, write, invalid, read, exec) and goes no
+   * further. `address`: the first byte the access touches in the page.
+   */
+  private allowed(space: AddressSpace, mode: Mode, op: AccessEvent['op'], page: bigint, address: bigint): boolean {
+    const faults = this.counts.protection;
+    if (this.isKernelPage(page)) {
+      if (mode === 'user') {
+        faults.user++;
+        return false;
+      }
+      // Question: an access may start before the text and end inside it.
+      // Read as the maps are: the first byte the access touches in the page.
+      if (op === 'W' && this.layout!.inText(address)) {
+        faults.write++;
+        return false;
+      }
+      return true;
+    }
+    // Kernel-mode accesses to the user half are checked too (no SMAP: they
+    // are allowed as such, but the regions still hold).
+    if (space.regions === null) return true;
+    const region = regionAt(space.regions, address);
+    if (!region) {
+      this.counts.invalid++;
+      return false;
+    }
+    const denied = op === 'R' ? !region.read : op === 'W' ? !region.write : !region.exec;
+    if (denied) faults[op === 'R' ? 'read' : op === 'W' ? 'write' : 'exec']++;
+    return !denied;
+  }
+
+  private translate(cpu: Cpu, space: AddressSpace, mode: Mode, op: AccessEvent['op'], page: bigint): void {
     const t = this.translations++;
-    if (this.future && this.future.keys[t] !== pageKey(space.name, page)) {
-      throw new Error(`the OPT pre-pass saw translation ${t} as ${this.future.keys[t]}, the machine as ${pageKey(space.name, page)}`);
+    const kernelPage = this.isKernelPage(page);
+    const tree = kernelPage ? KERNEL_TREE : space.id;
+    const key = pageKey(tree, page);
+    this.onTranslation?.(key);
+    if (this.future && this.future.keys[t] !== key) {
+      throw new Error(`the OPT pre-pass saw translation ${t} as ${this.future.keys[t]}, the machine as ${key}`);
     }
     // The root (PD, PAE's PDPT, PML4 or PML5) on the space's first
     // translation, which is also its first walk: a space's TLB entries come
-    // only from its own walks.
-    if (space.table.root === null) space.table.root = this.memory.takeTable();
-    const l1 = op === 'X' ? this.l1i : this.l1d;
-    let pfn = l1.lookup(space.id, page);
-    if (pfn === null) {
-      pfn = this.l2 ? this.l2.lookup(space.id, page) : null;
-      if (pfn === null) {
-        pfn = this.walk(space, page);
-        this.l2?.fill(space.id, page, pfn);
-      }
-      l1.fill(space.id, page, pfn);
+    // only from its own walks. Under KPTI, then the user table's root (it
+    // shares the user half's tables).
+    if (space.table.root === null) {
+      space.table.root = this.memory.takeTable();
+      if (this.kpti) this.memory.takeTable();
     }
-    this.memory.translated(pfn, op === 'W', this.future?.next[t] ?? Infinity);
+    const linear = kernelPage ? this.layout!.linearFrame(page << this.pageShift) : null;
+    const tag = this.tagSpace(cpu, kernelPage, mode);
+    const mapping: Mapping = { tree, global: kernelPage && !this.kpti };
+    const l1 = op === 'X' ? cpu.l1i : cpu.l1d;
+    let pfn = l1.lookup(tag, page);
+    if (pfn === null) {
+      pfn = cpu.l2 ? cpu.l2.lookup(tag, page) : null;
+      if (pfn === null) {
+        pfn = this.walk(cpu, tag, kernelPage ? this.kernelTable : space.table, tree, page, linear);
+        cpu.l2?.fill(tag, page, pfn, mapping);
+      }
+      l1.fill(tag, page, pfn, mapping);
+    }
     const column = OP_COLUMN[op];
     let frame = this.translationsPerPfn.get(pfn);
     if (!frame) this.translationsPerPfn.set(pfn, (frame = { reads: 0, writes: 0, fetches: 0 }));
     frame[column]++;
     if (this.collect.pages) {
-      // A huge page's row names its first 4 KiB page.
-      const vpn = page << BigInt(this.pageShift - BASE_PAGE_SHIFT);
-      const key = `${space.order} ${vpn} ${pfn}`;
+      // A huge page's row names its first 4 KiB page; the kernel's global entries belong to no one space.
+      const vpn = page << (this.pageShift - BASE_PAGE_SHIFT);
+      const owner = tag === GLOBAL ? -1 : space.order!;
+      const key = `${owner} ${vpn} ${pfn}`;
       let row = this.translationsPerPage.get(key);
       if (!row) {
-        row = { space: space.order!, vpn, pfn, counts: { reads: 0, writes: 0, fetches: 0 } };
+        row = { space: owner, vpn, pfn, counts: { reads: 0, writes: 0, fetches: 0 } };
         this.translationsPerPage.set(key, row);
       }
       row.counts[column]++;
     }
+    // A linear frame is guest RAM outside the pool: never evicted, nothing to track.
+    if (linear === null) this.memory.translated(pfn, op === 'W', this.future?.next[t] ?? Infinity);
   }
 
-  private walk(space: AddressSpace, page: bigint): number {
+  /** `linear`: the page's frame when it lies in a linear region (mapped from boot), else null. */
+  private walk(cpu: Cpu, tag: TagSpace, table: PageTable, tree: number, page: bigint, linear: number | null): number {
     this.counts.walks++;
     // The page-walk caches tag by the 4 KiB VPN's upper bits.
     const vpn = page << (this.pageShift - BASE_PAGE_SHIFT);
     // A hit in page-walk cache k leaves k - leaf entries to read; no hit (or
     // no caches), one per level from the root down to the leaf.
-    const reads = this.pwc ? this.pwc.probe(space.id, vpn) : this.paging.levels - leafLevel(this.pageShift);
+    const reads = cpu.pwc ? cpu.pwc.probe(tag, vpn) : this.paging.levels - this.leaf;
     this.counts.walkRefs += reads;
-    const pte = space.table.entry(page);
     let pfn: number;
-    if (pte === undefined) {
-      this.counts.minorFaults++;
-      pfn = space.table.map(
-        page,
-        () => this.memory.takeTable(),
-        () => this.memory.load(space.id, page),
-      ).pfn;
-    } else if (!pte.present) {
-      // Evicted: its tables are all there (they are never evicted); only the data page comes back.
-      this.counts.majorFaults++;
-      pte.pfn = this.memory.load(space.id, page);
-      pte.present = true;
-      pfn = pte.pfn;
+    if (linear !== null) {
+      // Mapped from boot: the walk reads the usual entries, never faults,
+      // and the boot-time tables take no frames.
+      pfn = linear;
     } else {
-      pfn = pte.pfn;
+      const pte = table.entry(page);
+      if (pte === undefined) {
+        this.counts.minorFaults++;
+        // Question: docs/metrics.md says the kernel table's root is
+        // allocated on the first kernel-half translation, and also that the
+        // boot-time tables of the linear regions take no frames (PintOS's
+        // kernel half is all linear, so its root would be one). Read as the
+        // latter: the kernel root is taken with its first non-linear page,
+        // when the kernel table first needs tables of its own.
+        if (table.root === null) table.root = this.memory.takeTable();
+        pfn = table.map(
+          page,
+          () => this.memory.takeTable(),
+          () => this.memory.load(tree, page),
+        ).pfn;
+      } else if (!pte.present) {
+        // Evicted: its tables are all there (they are never evicted); only the data page comes back.
+        this.counts.majorFaults++;
+        pte.pfn = this.memory.load(tree, page);
+        pte.present = true;
+        pfn = pte.pfn;
+      } else {
+        pfn = pte.pfn;
+      }
     }
     // Once the page is mapped (a fault's walk too): the upper-level entries
     // the walk read go into their caches.
-    this.pwc?.fill(space.id, vpn, reads);
+    cpu.pwc?.fill(tag, vpn, reads);
     return pfn;
   }
 
   /**
    * A data page loses its frame: its PTE is no longer present, and every TLB
-   * entry mapping it goes. Entries are tagged by (owner space, page), and a
-   * frame is mapped by one page at a time, so these are exactly the entries
-   * holding its frame, whatever space is current. Says whether there was one
-   * (a shootdown). The page-walk caches stay: the tables above do not change.
+   * entry mapping it goes, in every CPU's TLBs and under every tag (its
+   * process's, global, or either KPTI PCID). Says whether there was one (a
+   * shootdown). The page-walk caches stay: the tables above do not change.
    */
   private evict(victim: ResidentPage): boolean {
-    const pte = this.spacesById[victim.space].table.entry(victim.page);
+    const table = victim.space === KERNEL_TREE ? this.kernelTable : this.spacesById[victim.space].table;
+    const pte = table.entry(victim.page);
     if (!pte || !pte.present || pte.pfn !== victim.pfn) throw new Error(`evicting frame ${victim.pfn}, which its page does not map`);
     pte.present = false;
     let shotDown = false;
-    for (const tlb of this.tlbs()) if (tlb.invalidate(victim.space, victim.page)) shotDown = true;
+    for (const cpu of this.cpus.values()) {
+      for (const tlb of cpu.tlbs()) if (tlb.invalidateMapping(victim.space, victim.page)) shotDown = true;
+    }
     return shotDown;
   }
 
   stats(records: number, badLines: number, ignoredLines: number): Stats {
     const c = this.counts;
-    const level = (tlb: Tlb) => ({ ...tlb.counts });
-    const allSpaces = [this.implicitSpace, ...this.spaces.values()];
+    const cpus = [...this.cpus.values()].sort((a, b) => a.number - b.number);
+    const perCpu = cpus.map((cpu) => ({ cpu: cpu.number, ...cpu.counts() }));
+    // tlb.* and walks.pwc.* are sums over the CPUs.
+    const sum = (level: 'l1d' | 'l1i' | 'l2'): LevelStats => {
+      const total = { lookups: 0, hits: 0, misses: 0 };
+      for (const counts of perCpu) {
+        const l = counts[level]!;
+        total.lookups += l.lookups;
+        total.hits += l.hits;
+        total.misses += l.misses;
+      }
+      return total;
+    };
     const stats: Stats = {
       records,
       accesses: { read: c.read, write: c.write, fetch: c.fetch, physical: c.physical, mmio: c.mmio },
       crossings: c.crossings,
-      tlb: { l1d: level(this.l1d), l1i: level(this.l1i) },
+      tlb: { l1d: sum('l1d'), l1i: sum('l1i') },
       walks: { count: c.walks, refs: c.walkRefs },
       faults: {
         minor: c.minorFaults,
         major: c.majorFaults,
         nonCanonical: c.nonCanonical,
-        invalid: 0,
-        protection: { read: 0, write: 0, exec: 0, user: 0 },
+        invalid: c.invalid,
+        protection: { ...c.protection },
         observed: c.observedFaults,
         // Reasons are counted by their bytes (the trace text is read as
         // latin1, one char per byte) and named by those bytes read as UTF-8.
@@ -367,9 +530,10 @@ export class Machine {
         ),
       },
       frames: { used: this.allocator.handedOut, pageTable: this.memory.pageTables },
-      contexts: allSpaces.filter((s) => s.accessed).length,
+      contexts: this.spacesById.filter((s) => s.accessed).length,
       contextSwitches: c.contextSwitches,
-      kptiSwitches: 0,
+      kptiSwitches: c.kptiSwitches,
+      cpus: cpus.length,
       invlpg: c.invlpg,
       flushes: c.flushes,
       badLines,
@@ -379,8 +543,19 @@ export class Machine {
         .sort((a, b) => a.pfn - b.pfn),
       physicalPfn: histogram(this.accessesPerPhysicalPfn),
     };
-    if (this.l2) stats.tlb.l2 = level(this.l2);
-    if (this.pwc) stats.walks.pwc = this.pwc.stats();
+    if (this.config.l2) stats.tlb.l2 = sum('l2');
+    if (this.config.pwc !== undefined) {
+      const pwc: Partial<Record<PwcLevel, { lookups: number; hits: number }>> = {};
+      for (const cpu of cpus) {
+        for (const [name, counts] of Object.entries(cpu.pwc!.stats()) as Array<[PwcLevel, { lookups: number; hits: number }]>) {
+          const total = (pwc[name] ??= { lookups: 0, hits: 0 });
+          total.lookups += counts.lookups;
+          total.hits += counts.hits;
+        }
+      }
+      stats.walks.pwc = pwc;
+    }
+    if (cpus.length >= 2) stats.perCpu = perCpu;
     if (this.config.frames !== undefined) stats.memory = { frames: this.config.frames, ...this.memory.counts };
     if (this.collect.pages) {
       const pages = [...this.translationsPerPage.values()]
@@ -388,7 +563,7 @@ export class Machine {
           space, vpn: Number(vpn), pfn, translations: n.reads + n.writes + n.fetches, ...n,
         }))
         .sort((a, b) => a.space - b.space || a.vpn - b.vpn || a.pfn - b.pfn);
-      const spaces = allSpaces
+      const spaces = this.spacesById
         .filter((s) => s.order !== undefined)
         .sort((a, b) => a.order! - b.order!)
         .map((s) => ({ space: s.order!, cr3: s.cr3 === undefined ? null : `0x${s.cr3.toString(16)}` }));

@@ -10,7 +10,7 @@ import type { FrameAllocator } from './alloc.js';
 
 /** A data page in a frame. */
 export interface ResidentPage {
-  /** The owner: address space id and page number (at the run's page size). */
+  /** The owner: its page table's id (an address space's, or the kernel's) and page number (at the run's page size). */
   readonly space: number;
   readonly page: bigint;
   readonly pfn: number;

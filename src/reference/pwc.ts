@@ -5,6 +5,7 @@
 
 import { PWC_LEVELS, type PwcLevel } from '../model.js';
 import type { PagingLayout } from './pagetable.js';
+import type { TagSpace } from './tlb.js';
 
 /** One fully associative LRU cache of upper-level entries. */
 class LruSet {
@@ -64,7 +65,7 @@ export class PageWalkCaches {
   }
 
   /** Cache k's tag of a page: (address space, the bits of its 4 KiB VPN above level k's index). */
-  private key(k: number, space: number, vpn: bigint): string {
+  private key(k: number, space: TagSpace, vpn: bigint): string {
     return `${space}:${(vpn >> this.layout.pwcShifts[k - 1]).toString(16)}`;
   }
 
@@ -74,7 +75,7 @@ export class PageWalkCaches {
    * number of page-table entries the walk reads: k - leaf for a hit in cache
    * k, the mode's levels - leaf with no hit. `vpn`: the page's 4 KiB VPN.
    */
-  probe(space: number, vpn: bigint): number {
+  probe(space: TagSpace, vpn: bigint): number {
     for (let k = this.leaf + 1; k <= this.caches.length; k++) {
       if (this.caches[k - 1].probe(this.key(k, space, vpn))) return k - this.leaf;
     }
@@ -85,7 +86,7 @@ export class PageWalkCaches {
    * After a walk that read `reads` entries (levels leaf+reads-1 .. leaf):
    * fills the caches of the upper-level entries it read, leaf+1 .. leaf+reads-1.
    */
-  fill(space: number, vpn: bigint, reads: number): void {
+  fill(space: TagSpace, vpn: bigint, reads: number): void {
     for (let k = this.leaf + 1; k < this.leaf + reads; k++) this.caches[k - 1].fill(this.key(k, space, vpn));
   }
 

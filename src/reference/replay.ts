@@ -3,15 +3,15 @@
 // docs/metrics.md. Tests compare the WASM core with it counter for counter.
 
 import type { CollectOptions, DecodeOptions, MachineConfig, Stats } from '../model.js';
-import { decodeTrace } from './decode.js';
-import { futureOf } from './future.js';
+import { decodeTrace, type TraceEvent } from './decode.js';
+import { futureOf, type Future } from './future.js';
 import { Machine } from './machine.js';
 
 export function referenceReplay(text: string, decode: DecodeOptions, machine: MachineConfig, collect: CollectOptions = {}): Stats {
   const trace = decodeTrace(text, decode);
   // OPT evicts by the future: a first pass lists every translation's page.
   const opt = machine.frames !== undefined && machine.evict === 'opt';
-  const model = new Machine(machine, collect, opt ? futureOf(trace.events, machine) : undefined);
+  const model = new Machine(machine, collect, opt ? translationFuture(trace.events, machine) : undefined);
   let next = 0;
   trace.events.forEach((event, i) => {
     if (trace.recordStarts[next] === i) {
@@ -21,4 +21,16 @@ export function referenceReplay(text: string, decode: DecodeOptions, machine: Ma
     model.handle(event);
   });
   return model.stats(trace.records, trace.badLines, trace.ignoredLines);
+}
+
+/**
+ * The pages the machine translates, in order, found by replaying the trace
+ * without a frame limit: checks, modes, CPUs and address spaces decide which
+ * pages are translated, memory never does.
+ */
+function translationFuture(events: readonly TraceEvent[], machine: MachineConfig): Future {
+  const keys: string[] = [];
+  const unlimited = new Machine({ ...machine, frames: undefined, evict: undefined, alloc: undefined }, {}, undefined, (key) => keys.push(key));
+  for (const event of events) unlimited.handle(event);
+  return futureOf(keys);
 }

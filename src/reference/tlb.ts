@@ -6,10 +6,25 @@
 import type { Geometry, LevelStats, Policy, TlbLevel } from '../model.js';
 import { seedState, SplitMix64 } from './splitmix64.js';
 
+/**
+ * The address-space part of an entry's tag: a process (PCID), the kernel's
+ * global entries, or under KPTI a (process, mode) pair; the machine names them.
+ */
+export type TagSpace = number | string;
+
+/** Where an entry's frame comes from: the page table (by id) that maps its page, and whether it is global. */
+export interface Mapping {
+  tree: number;
+  global: boolean;
+}
+
+const UNOWNED: Mapping = { tree: Number.NaN, global: false };
+
 interface Entry {
-  space: number;
+  space: TagSpace;
   vpn: bigint;
   pfn: number;
+  mapping: Mapping;
   /**
    * LRU: time of the last lookup hit or fill; FIFO: time of the fill only.
    * Either way the victim is the way with the smallest stamp. (Unused by
@@ -20,9 +35,12 @@ interface Entry {
 
 const LEVEL_OFFSET: Record<TlbLevel, bigint> = { l1d: 1n, l1i: 2n, l2: 3n };
 
-/** The random generator's starting state of a level: seed + 1, 2, 3 (mod 2^64); seed 1 by default. */
-export function randomStart(seed: number | undefined, level: TlbLevel): bigint {
-  return seedState(seed, LEVEL_OFFSET[level]);
+/**
+ * The random generator's starting state of a level of CPU `cpu`: seed + 3 *
+ * cpu + 1, 2, 3 (mod 2^64); seed 1 by default (docs/metrics.md, CPUs).
+ */
+export function randomStart(seed: number | undefined, level: TlbLevel, cpu = 0): bigint {
+  return seedState(seed, 3n * BigInt(cpu) + LEVEL_OFFSET[level]);
 }
 
 export class Tlb {
@@ -62,7 +80,7 @@ export class Tlb {
   }
 
   /** Looks a page up, counting it; returns its frame on a hit, else null. */
-  lookup(space: number, vpn: bigint): number | null {
+  lookup(space: TagSpace, vpn: bigint): number | null {
     this.counts.lookups++;
     const set = this.setIndex(vpn);
     const ways = this.table[set];
@@ -78,13 +96,13 @@ export class Tlb {
     return entry.pfn;
   }
 
-  /** Inserts a page that has just missed (so it is not already present). */
-  fill(space: number, vpn: bigint, pfn: number): void {
+  /** Inserts a page that has just missed (so it is not already present); `mapping`: where its frame comes from. */
+  fill(space: TagSpace, vpn: bigint, pfn: number, mapping: Mapping = UNOWNED): void {
     const set = this.setIndex(vpn);
     const ways = this.table[set];
     const free = ways.indexOf(null); // the lowest-numbered invalid way
     const w = free >= 0 ? free : this.victim(set);
-    ways[w] = { space, vpn, pfn, stamp: ++this.clock };
+    ways[w] = { space, vpn, pfn, mapping, stamp: ++this.clock };
     if (this.policy === 'plru') this.touch(set, w);
   }
 
@@ -144,15 +162,36 @@ export class Tlb {
   }
 
   /** Drops the entry of (space, vpn) if there is one, and says whether there was; leaves the plru bits and the random state alone. */
-  invalidate(space: number, vpn: bigint): boolean {
+  invalidate(space: TagSpace, vpn: bigint): boolean {
     const ways = this.table[this.setIndex(vpn)];
     const w = ways.findIndex((e) => e !== null && e.space === space && e.vpn === vpn);
     if (w >= 0) ways[w] = null;
     return w >= 0;
   }
 
+  /**
+   * Drops every entry whose frame page `vpn` of page table `tree` gave, under
+   * whatever tag (an evicted page's shootdown); says whether there was one.
+   */
+  invalidateMapping(tree: number, vpn: bigint): boolean {
+    const ways = this.table[this.setIndex(vpn)];
+    let held = false;
+    ways.forEach((e, w) => {
+      if (e !== null && e.mapping.tree === tree && e.vpn === vpn) {
+        ways[w] = null;
+        held = true;
+      }
+    });
+    return held;
+  }
+
   /** Leaves the plru bits and the random state alone. */
   flush(): void {
     for (const ways of this.table) ways.fill(null);
+  }
+
+  /** Every entry but the global ones (a context switch without PCID); leaves the plru bits and the random state alone. */
+  flushNonGlobal(): void {
+    for (const ways of this.table) ways.forEach((e, w) => e !== null && !e.mapping.global && (ways[w] = null));
   }
 }

@@ -56,6 +56,8 @@ export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShi
     contexts: s.contexts,
     contextSwitches: s.contextSwitches,
     kptiSwitches: s.kptiSwitches,
+    cpus: s.cpus,
+    ...(s.perCpu ? { perCpu: s.perCpu.map((c) => ({ cpu: c.cpu, l1d: level(c.l1d), l1i: level(c.l1i), ...(c.l2 ? { l2: level(c.l2) } : {}) })) } : {}),
     invlpg: s.invlpg,
     flushes: s.flushes,
     badLines: s.badLines,

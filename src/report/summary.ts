@@ -74,7 +74,8 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
   out.push(
     `spaces    ${int(s.contexts)} address space${s.contexts === 1 ? '' : 's'}, ${int(s.contextSwitches)} switches` +
       (s.invlpg + s.flushes > 0 ? `, ${int(s.invlpg)} INVLPG, ${int(s.flushes)} TLB flushes` : '') +
-      (machine.kpti ? `, ${int(s.kptiSwitches)} KPTI switches` : ''),
+      (machine.kpti ? `, ${int(s.kptiSwitches)} KPTI switches` : '') +
+      (s.cpus > 1 ? `; ${s.cpus} CPUs with private TLBs` : ''),
   );
   if (s.physicalPfn.length > 0) {
     const accesses = s.physicalPfn.reduce((sum, [, n]) => sum + n, 0);
