@@ -891,7 +891,7 @@ function drawKernel(rng: Rng, machine: MachineConfig, trace?: GeneratedTrace): v
   }
   // Not with opt: the core's OPT tells a user page's kernel-mode translations
   // from its user-mode ones (see core.test.ts, known disagreements).
-  if (rng.chance(0.45) && machine.layout === 'linux' && machine.evict !== 'opt') machine.kpti = true;
+  if (rng.chance(0.45) && machine.layout === 'linux') machine.kpti = true;
   if (!rng.chance(0.4)) return;
   const regions = () => randomRegions(rng, trace?.userPages ?? []);
   const maps: NonNullable<MachineConfig['maps']> = [];
@@ -900,8 +900,6 @@ function drawKernel(rng: Rng, machine: MachineConfig, trace?: GeneratedTrace): v
   if (maps.length === 0 || rng.chance(0.5)) maps.push({ cr3: null, regions: regions() });
   machine.maps = maps;
 }
-
-const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
 /** Sorted, disjoint regions over runs of `pages` (VPNs), with gaps; some edges inside a page. */
 function randomRegions(rng: Rng, pages: readonly bigint[]): Region[] {
@@ -919,8 +917,8 @@ function randomRegions(rng: Rng, pages: readonly bigint[]): Region[] {
     const last = sorted[Math.min(i, sorted.length) - 1];
     const inside = () => (rng.chance(0.15) ? BigInt(rng.int(1, 0xfff)) : 0n);
     const start = (first << 12n) + inside();
-    // Not up to 2^64: the core cannot hold that end yet (see core.test.ts, known disagreements).
-    const end = min(((last + 1n) << 12n) - inside(), U64);
+    // Up to 2^64: a region may end at the top of the address space.
+    const end = ((last + 1n) << 12n) - inside();
     const previous = regions[regions.length - 1];
     if (end <= start || (previous && start < previous.end)) continue;
     regions.push({ start, end, ...rng.pick(PERMISSIONS) });

@@ -56,11 +56,10 @@ describe('core == reference on the real traces, kernel mechanisms on', () => {
 // today, so they are expected to fail. When the core is fixed, vitest
 // reports them as passing unexpectedly: drop `.fails`, and the workaround
 // in test/gen.ts named beside it.
-describe('known disagreements between the core and docs/metrics.md', () => {
+describe('corners where the core once disagreed with docs/metrics.md', () => {
   const mem = { format: 'mem', sizeShift: false } as const;
 
-  // gen.ts keeps region ends below 2^64.
-  it.fails('a region may end at 2^64 (the core reads that end as 0: every address lies outside)', async () => {
+  it('a region may end at 2^64', async () => {
     const machine: MachineConfig = {
       ...DEFAULT_MACHINE,
       maps: [{ cr3: null, regions: [{ start: 0xffff_ffff_ffff_8000n, end: 1n << 64n, read: true, write: false, exec: true }] }],
@@ -70,8 +69,7 @@ describe('known disagreements between the core and docs/metrics.md', () => {
     expect(stats.tlb.l1d.lookups).toBe(1);
   });
 
-  // gen.ts draws no KPTI with opt.
-  it.fails('opt under KPTI ranks a page by its next translation in either mode (the core: in the same mode only)', async () => {
+  it('opt under KPTI ranks a page by its next translation in either mode', async () => {
     // Frames: process root, user root, PDPT, PD, PT, then A and B. C's
     // fault must evict: A comes back next (in kernel mode), B after it, so
     // B goes and nothing is shot down (the mode switch flushed the TLBs).
@@ -87,7 +85,7 @@ describe('known disagreements between the core and docs/metrics.md', () => {
     const machine: MachineConfig = { ...DEFAULT_MACHINE, layout: 'linux', kpti: true, frames: 7, evict: 'opt' };
     const stats = await core(trace, mem, machine);
     expect(stats.memory).toEqual({ frames: 7, evictions: 2, writebacks: 0, shootdowns: 0 });
-    expect(stats.pfn).toEqual([
+    expect(stats.pfn.map((f) => [f.pfn, f.translations])).toEqual([
       [261, 3],
       [262, 3],
       [0x1000, 1],

@@ -126,8 +126,10 @@ export function regionPermissions(m: i32, address: u64): i32 {
   let high = low + <i32>mapCount[m] - 1;
   while (low <= high) {
     let mid = (low + high) >> 1;
+    // A region ending at 2^64 arrives with its end as 0.
+    let end = load<u64>(regionEnds + (<usize>mid << 3));
     if (address < load<u64>(regionStarts + (<usize>mid << 3))) high = mid - 1;
-    else if (address >= load<u64>(regionEnds + (<usize>mid << 3))) low = mid + 1;
+    else if (end != 0 && address >= end) low = mid + 1;
     else return <i32>load<u8>(regionPerms + <usize>mid);
   }
   return -1;

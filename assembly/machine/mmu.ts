@@ -365,8 +365,12 @@ function translateChecked(l1: Tlb, vpn: u64, op: u32, address: u64): void {
   let space = tagSpace(kernelPage, mode);
   let tag = (vpn & tagMask) | (space << tagShift);
   let pfn = resolve(l1, vpn, tag, kernelPage ? KERNEL_TREE : currentSpace, space, entryCount(l1, op));
-  // A linear page's frame is outside the pool: nothing to track but the pre-pass's record.
-  if (tracking) track(kernelPage && linearFrame(first4k << 12) >= 0 ? 0 : <u64>pfn, op == OP_WRITE, tag);
+  // A linear page's frame is outside the pool: nothing to track but the pre-pass's record,
+  // which names a page by its table (the kernel's or the process's), whatever the mode.
+  if (tracking) {
+    let page = (vpn & tagMask) | ((kernelPage ? kernelTag : <u64>currentSpace) << tagShift);
+    track(kernelPage && linearFrame(first4k << 12) >= 0 ? 0 : <u64>pfn, op == OP_WRITE, page);
+  }
 }
 
 /**
