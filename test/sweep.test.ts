@@ -1,0 +1,265 @@
+// tlbscope sweep: every row equals the replay of its one configuration
+// (docs/sweep.md), on random traces and on real ones; levels without a
+// replay equivalent (unified, 2M and 1G pages) against a direct simulation
+// with the reference model's Tlb; sampling's error on a real trace.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { replayCore } from '../src/engine/core.js';
+import { bufferSource } from '../src/input/source.js';
+import { DEFAULT_MACHINE, POLICIES, type DecodeOptions, type MachineConfig, type Policy } from '../src/model.js';
+import { runSweep, type SweepRow } from '../src/sweep/run.js';
+import { grid, parseEntries, parseWays, type PageSize, type SweepLevel, type SweepRequest } from '../src/sweep/request.js';
+import { plan } from '../src/sweep/plan.js';
+import { readTrace, tracePath } from './answers.js';
+import { Rng, randomMachine, randomTrace } from './gen.js';
+import { referenceSweepRow } from './sweep-reference.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-sweep-'));
+let files = 0;
+
+function traceFile(text: string): string {
+  const path = join(tmp, `t${files++}.log`);
+  writeFileSync(path, Buffer.from(text, 'latin1'));
+  return path;
+}
+
+/** The replay whose counts a row of this level must equal (docs/sweep.md). */
+function replayMachine(machine: MachineConfig, row: SweepRow): MachineConfig {
+  const geometry = { entries: row.entries, ways: row.ways };
+  const base = { ...machine, levelPolicies: { ...machine.levelPolicies } };
+  switch (row.level) {
+    case 'l1d':
+      return { ...base, l1d: geometry, l2: null, levelPolicies: { ...base.levelPolicies, l1d: row.policy } };
+    case 'l1i':
+      return { ...base, l1i: geometry, l2: null, levelPolicies: { ...base.levelPolicies, l1i: row.policy } };
+    case 'l2':
+      return { ...base, l2: geometry, levelPolicies: { ...base.levelPolicies, l2: row.policy } };
+    case 'unified':
+      throw new Error('no replay has a unified TLB');
+  }
+}
+
+async function replayedCounts(bytes: Buffer, decode: DecodeOptions, machine: MachineConfig, row: SweepRow) {
+  const { stats } = await replayCore(bufferSource('t', bytes), { decode, machine: replayMachine(machine, row) });
+  const level = row.level === 'l2' ? stats.tlb.l2! : stats.tlb[row.level as 'l1d' | 'l1i'];
+  return { lookups: level.lookups, misses: level.misses };
+}
+
+const rowView = (r: SweepRow) => ({ lookups: r.lookups, misses: r.misses });
+const label = (r: SweepRow) => `${r.level} ${r.pageSize} ${r.policy} ${r.entries}:${r.ways}`;
+
+/** Checks every row against its replay (4K, levels with one) or the direct simulation. */
+async function checkRows(text: string, decode: DecodeOptions, machine: MachineConfig, rows: SweepRow[], context: string) {
+  const bytes = Buffer.from(text, 'latin1');
+  for (const row of rows) {
+    const expected =
+      row.level === 'unified' || row.pageSize !== '4K'
+        ? referenceSweepRow(text, decode, machine, row)
+        : await replayedCounts(bytes, decode, machine, row);
+    expect(rowView(row), `${context}: ${label(row)}`).toEqual(expected);
+    expect(row.missRate).toBe(row.lookups === 0 ? 0 : row.misses / row.lookups);
+  }
+}
+
+function request(path: string, decode: DecodeOptions, machine: MachineConfig, over: Partial<SweepRequest>): SweepRequest {
+  return {
+    paths: [path],
+    format: decode.format,
+    sizeShift: decode.sizeShift,
+    strict: false,
+    levels: ['l1d'],
+    pageSizes: ['4K'],
+    policies: ['lru'],
+    entries: [16, 32, 64],
+    ways: [1, 2, 4, 'full'],
+    machine,
+    ...over,
+  };
+}
+
+/** A machine whose L1s suit every policy (power-of-two ways for plru). */
+function sweepMachine(seed: number): MachineConfig {
+  const m = randomMachine(seed);
+  const pow2 = (g: { entries: number; ways: number }) => ((g.ways & (g.ways - 1)) === 0 ? g : { entries: 4, ways: 2 });
+  return { ...m, l1d: pow2(m.l1d), l1i: pow2(m.l1i) };
+}
+
+function randomGrid(rng: Rng): Pick<SweepRequest, 'entries' | 'ways' | 'policies' | 'levels'> {
+  const pickSome = <T>(items: readonly T[], n: number) => [...items].sort(() => rng.next() - 0.5).slice(0, n);
+  const policies: Policy[] = rng.chance(0.5) ? ['lru'] : pickSome(POLICIES, rng.int(1, 4));
+  return {
+    entries: pickSome([1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64], rng.int(2, 5)).sort((a, b) => a - b),
+    // 1 way or full: never an empty grid.
+    ways: [...pickSome([2, 3, 4, 8] as const, rng.int(0, 3)), ...pickSome([1, 'full'] as const, rng.int(1, 2))],
+    policies,
+    levels: pickSome(['l1d', 'l1i', 'l2', 'unified'] as const, rng.int(1, 4)),
+  };
+}
+
+describe('sweep rows equal individual replays', () => {
+  const SEEDS = 120;
+  it(`on ${SEEDS} random traces, machines and grids (4K pages)`, async () => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const trace = randomTrace(seed * 13, { lines: 600 });
+      const machine = sweepMachine(seed);
+      const decode = { format: trace.format, sizeShift: trace.sizeShift };
+      const rng = new Rng(seed);
+      const req = request(traceFile(trace.text), decode, machine, randomGrid(rng));
+      const result = await runSweep(req);
+      expect(result.rows.length).toBe(grid(req).configs.length);
+      await checkRows(trace.text, decode, machine, result.rows, `seed ${seed} ${JSON.stringify(machine)}`);
+    }
+  });
+
+  it('under heavy invalidation, flushes and context switches (the holes of the LRU stacks)', async () => {
+    // Few pages, many [INVLPG]s: invalid ways inside every stack, at every depth.
+    for (let seed = 1; seed <= 36; seed++) {
+      const rng = new Rng(seed * 7 + 3);
+      const pages = rng.int(3, 40);
+      const spaces = rng.int(1, 3);
+      const lines: string[] = [];
+      for (let i = 0; i < 800; i++) {
+        const page = rng.int(0, pages - 1);
+        const r = rng.next();
+        if (r < 0.2) lines.push(`[INVLPG] VA=0x${(page << 12).toString(16)}`);
+        else if (r < 0.22) lines.push('[TLB_FLUSH]');
+        else if (r < 0.26) lines.push(`[CR3] 0x${(0x1000 * rng.int(1, spaces)).toString(16)}`);
+        else lines.push(`[MEM] VA=0x${((page << 12) | rng.int(0, 4095)).toString(16)}, size=${rng.pick([1, 8])}, type=${rng.pick(['READ', 'WRITE', 'FETCH'])}`);
+      }
+      const text = lines.join('\n') + '\n';
+      const decode = { format: 'mem', sizeShift: false } as const;
+      const machine: MachineConfig = { ...DEFAULT_MACHINE, pcid: rng.chance(0.5) };
+      const req = request(traceFile(text), decode, machine, {
+        levels: ['l1d', 'l2', 'unified'],
+        entries: [1, 2, 3, 4, 6, 8, 12, 16, 32],
+        ways: [1, 2, 3, 4, 'full'],
+        policies: ['lru', 'fifo'],
+      });
+      await checkRows(text, decode, machine, (await runSweep(req)).rows, `seed ${seed}`);
+    }
+  });
+
+  it('over a long trace, where the stack renumbers its positions with holes in it', async () => {
+    const rng = new Rng(4242);
+    const lines: string[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      const page = Math.floor(rng.next() ** 2 * 3000);
+      if (rng.chance(0.05)) lines.push(`[INVLPG] VA=0x${(page << 12).toString(16)}`);
+      else if (rng.chance(0.0005)) lines.push('[TLB_FLUSH]');
+      else lines.push(`[MEM] VA=0x${(page << 12).toString(16)}, size=4, type=READ`);
+    }
+    const text = lines.join('\n') + '\n';
+    const decode = { format: 'mem', sizeShift: false } as const;
+    const req = request(traceFile(text), decode, DEFAULT_MACHINE, { entries: [1, 5, 64, 700, 2048], ways: ['full'] });
+    await checkRows(text, decode, DEFAULT_MACHINE, (await runSweep(req)).rows, 'long trace');
+  });
+});
+
+describe('sweep on real traces', () => {
+  it('equals replay row for row on the default grid (QEMU execlog of /bin/true)', async () => {
+    const name = 'qemu72-user-execlog-true.log.gz';
+    const decode = { format: 'execlog', sizeShift: false } as const;
+    const req = request(tracePath(name), decode, DEFAULT_MACHINE, {
+      levels: ['l1d', 'l1i', 'l2'],
+      entries: parseEntries('16,32,...,4096'),
+      ways: parseWays('1,2,4,8,16,full'),
+    });
+    const result = await runSweep(req);
+    expect(result.rows.length).toBe(3 * (9 * 6 - 1));
+    expect(result.instructions).toBe(87_286);
+    await checkRows(readTrace(name), decode, DEFAULT_MACHINE, result.rows, name);
+  });
+
+  it('equals replay with context switches, PCID on and off, every policy (QEMU system mode, fork)', async () => {
+    const name = 'qemu10-system-seed-fork-user-pa.log.gz';
+    const decode = { format: 'mem', sizeShift: false } as const;
+    for (const pcid of [false, true]) {
+      const machine = { ...DEFAULT_MACHINE, pcid };
+      const req = request(tracePath(name), decode, machine, {
+        levels: ['l1d', 'l1i', 'l2', 'unified'],
+        policies: [...POLICIES],
+        entries: [4, 8, 16, 64, 256],
+        ways: [1, 2, 4, 'full'],
+      });
+      await checkRows(readTrace(name), decode, machine, (await runSweep(req)).rows, `${name} pcid ${pcid}`);
+    }
+  });
+});
+
+describe('huge pages', () => {
+  it('2M and 1G rows equal a direct simulation at that page size', async () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      // Addresses spread over a few GiB so that 2M and 1G pages differ.
+      const rng = new Rng(seed + 500);
+      const lines: string[] = [];
+      for (let i = 0; i < 500; i++) {
+        const va = BigInt(rng.int(0, 7)) * (1n << 30n) + BigInt(rng.int(0, 30)) * (1n << 21n) + BigInt(rng.int(0, (1 << 21) - 1));
+        if (rng.chance(0.03)) lines.push(`[INVLPG] VA=0x${va.toString(16)}`);
+        else lines.push(`[MEM] VA=0x${va.toString(16)}, size=${rng.pick([1, 8, 16])}, type=${rng.pick(['READ', 'FETCH'])}`);
+      }
+      const text = lines.join('\n') + '\n';
+      const decode = { format: 'mem', sizeShift: false } as const;
+      const machine = sweepMachine(seed);
+      const req = request(traceFile(text), decode, machine, {
+        pageSizes: ['4K', '2M', '1G'],
+        levels: ['l1d', 'l1i', 'l2', 'unified'],
+        policies: ['lru', 'random'],
+        entries: [1, 2, 4, 8, 16],
+        ways: [1, 2, 'full'],
+      });
+      await checkRows(text, decode, machine, (await runSweep(req)).rows, `seed ${seed}`);
+    }
+  });
+
+  it('crossings of a 2M boundary are two lookups, and random traces agree at every size', async () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const trace = randomTrace(seed * 31, { lines: 400 });
+      const decode = { format: trace.format, sizeShift: trace.sizeShift };
+      const machine = sweepMachine(seed + 1000);
+      const rng = new Rng(seed + 77);
+      const pageSizes: PageSize[] = [rng.pick(['2M', '1G'] as const)];
+      const req = request(traceFile(trace.text), decode, machine, { ...randomGrid(rng), pageSizes });
+      await checkRows(trace.text, decode, machine, (await runSweep(req)).rows, `seed ${seed}`);
+    }
+  });
+
+  // `replay --huge 2M|1G` (every page mapped at that size) is being added on
+  // main; once merged, set this to true: 2M and 1G rows must then equal it.
+  const REPLAY_HAS_HUGE = false;
+  it.skipIf(!REPLAY_HAS_HUGE)('2M and 1G rows equal replay --huge', async () => {
+    const name = 'qemu72-user-execlog-true.log.gz';
+    const decode = { format: 'execlog', sizeShift: false } as const;
+    const bytes = Buffer.from(readTrace(name), 'latin1');
+    for (const pageSize of ['2M', '1G'] as const) {
+      const req = request(tracePath(name), decode, DEFAULT_MACHINE, { levels: ['l1d', 'l1i', 'l2'], pageSizes: [pageSize], entries: [1, 2, 4, 8], ways: [1, 2, 'full'] });
+      for (const row of (await runSweep(req)).rows) {
+        const machine = { ...DEFAULT_MACHINE, huge: pageSize } as MachineConfig;
+        expect(rowView(row), label(row)).toEqual(await replayedCounts(bytes, decode, machine, row));
+      }
+    }
+  });
+});
+
+describe('sweep plan', () => {
+  it('uses one stack per stream for every fully associative LRU size, one per set count otherwise', () => {
+    const req = { levels: ['l1d'] as SweepLevel[], pageSizes: ['4K'] as PageSize[], policies: ['lru', 'fifo'] as Policy[], entries: parseEntries('16,32,...,4096'), ways: parseWays('1,2,4,8,16,full') };
+    const p = plan(grid(req).configs);
+    const kinds = p.streams[0].structures.map((s) => s.kind);
+    // LRU: 1 fully associative stack + one per set count (16/1 .. 4096/1 and the rest: 2^0 .. 2^12 sets, less the one-set count).
+    expect(kinds.filter((k) => k === 'full').length).toBe(1);
+    expect(kinds.filter((k) => k === 'sets').length).toBe(12);
+    expect(kinds.filter((k) => k === 'direct').length).toBe(9 * 6 - 1);
+  });
+
+  it('reads lists with progressions', () => {
+    expect(parseEntries('16,32,...,4096')).toEqual([16, 32, 64, 128, 256, 512, 1024, 2048, 4096]);
+    expect(parseEntries('8,16,24,...,48')).toEqual([8, 16, 24, 32, 40, 48]);
+    expect(parseEntries('12,24,...,96,1536')).toEqual([12, 24, 48, 96, 1536]);
+    expect(() => parseEntries('16,32,...,100')).toThrow(/not on the progression/);
+    expect(() => parseEntries('16,...,64')).toThrow(/two numbers before it/);
+    expect(parseWays('full,4,1')).toEqual([1, 4, 'full']);
+  });
+});
