@@ -1,9 +1,17 @@
 // Dense ids for the TLB tags a sweep stream has seen: the stack structures
 // keep u32 ids (four compared per SIMD instruction, and usable as an index)
 // rather than 64-bit tags. Ids start at 1, so 0 can mean "no entry".
+//
+// Each slot also keeps the page's position in the stream's fully
+// associative stack (stackdist.ts), in the cache line the lookup reads
+// anyway: on a large working set every lookup is a cache miss here, and a
+// separate position array would be a second one.
 
 /** A key no valid tag has (valid tags never have the top bit set). */
 const EMPTY: u64 = 0xffff_ffff_ffff_ffff;
+/** Per slot: u64 key, u32 id, u32 stack position. */
+const SLOT: usize = 16;
+export const POSITION_OFFSET: usize = 12;
 
 /** murmur3's 64-bit finalizer: every input bit moves every output bit. */
 // @ts-ignore: decorator
@@ -17,30 +25,43 @@ const EMPTY: u64 = 0xffff_ffff_ffff_ffff;
 }
 
 export class PageIds {
-  keys: usize;   // u64[capacity]
-  values: usize; // u32[capacity]
+  slots: usize = 0;
   capacity: usize = 0;
   mask: u64 = 0;
   count: u32 = 0;
+  /** The slot of the last find() or intern() that found or made one. */
+  slot: usize = 0;
+  /** u32 per id: its slot's index (for the stack's renumbering). */
+  private slotOf: usize = 0;
+  private slotOfCapacity: u32 = 0;
 
   constructor() {
     this.allocate(1 << 12);
+    this.slotOfCapacity = 1 << 11;
+    this.slotOf = heap.alloc(<usize>this.slotOfCapacity << 2);
   }
 
   private allocate(capacity: usize): void {
     this.capacity = capacity;
     this.mask = <u64>capacity - 1;
-    this.keys = heap.alloc(capacity << 3);
-    this.values = heap.alloc(capacity << 2);
-    memory.fill(this.keys, 0xff, capacity << 3);
+    this.slots = heap.alloc(capacity * SLOT);
+    let end = this.slots + capacity * SLOT;
+    for (let p = this.slots; p < end; p += SLOT) {
+      store<u64>(p, EMPTY);
+      store<u64>(p, 0xffff_ffff_0000_0000, 8); // id 0, no position
+    }
   }
 
   /** The tag's id, 0 when it has none. */
   find(tag: u64): u32 {
     let slot = mix64(tag) & this.mask;
     for (;;) {
-      let key = load<u64>(this.keys + (<usize>slot << 3));
-      if (key == tag) return load<u32>(this.values + (<usize>slot << 2));
+      let at = this.slots + <usize>slot * SLOT;
+      let key = load<u64>(at);
+      if (key == tag) {
+        this.slot = at;
+        return load<u32>(at, 8);
+      }
       if (key == EMPTY) return 0;
       slot = (slot + 1) & this.mask;
     }
@@ -52,38 +73,63 @@ export class PageIds {
   @inline intern(tag: u64): u32 {
     let slot = mix64(tag) & this.mask;
     for (;;) {
-      let at = this.keys + (<usize>slot << 3);
+      let at = this.slots + <usize>slot * SLOT;
       let key = load<u64>(at);
-      if (key == tag) return load<u32>(this.values + (<usize>slot << 2));
-      if (key == EMPTY) return this.insert(tag, <usize>slot);
+      if (key == tag) {
+        this.slot = at;
+        return load<u32>(at, 8);
+      }
+      if (key == EMPTY) return this.insert(tag, at);
       slot = (slot + 1) & this.mask;
     }
     return 0; // unreachable: the table always has an empty slot
   }
 
-  private insert(tag: u64, slot: usize): u32 {
+  /** Loads the tag's first slot, for the cache's sake (see Stream.feed). */
+  // @ts-ignore: decorator
+  @inline touch(tag: u64): u32 {
+    return load<u32>(this.slots + <usize>(mix64(tag) & this.mask) * SLOT);
+  }
+
+  /** Where the stack keeps this id's position. */
+  positionOf(id: u32): usize {
+    return this.slots + <usize>load<u32>(this.slotOf + (<usize>id << 2)) * SLOT + POSITION_OFFSET;
+  }
+
+  private insert(tag: u64, at: usize): u32 {
     let id = ++this.count;
-    store<u64>(this.keys + (slot << 3), tag);
-    store<u32>(this.values + (slot << 2), id);
+    store<u64>(at, tag);
+    store<u32>(at, id, 8);
+    if (id >= this.slotOfCapacity) {
+      let grown = heap.alloc(<usize>this.slotOfCapacity << 3);
+      memory.copy(grown, this.slotOf, <usize>this.slotOfCapacity << 2);
+      heap.free(this.slotOf);
+      this.slotOf = grown;
+      this.slotOfCapacity <<= 1;
+    }
+    store<u32>(this.slotOf + (<usize>id << 2), <u32>((at - this.slots) / SLOT));
+    this.slot = at;
     // At most half full, so probes stay short.
     if (<usize>id * 2 > this.capacity) this.grow();
     return id;
   }
 
   private grow(): void {
-    let oldKeys = this.keys;
-    let oldValues = this.values;
+    let old = this.slots;
     let oldCapacity = this.capacity;
     this.allocate(oldCapacity << 1);
     for (let i: usize = 0; i < oldCapacity; i++) {
-      let key = load<u64>(oldKeys + (i << 3));
+      let from = old + i * SLOT;
+      let key = load<u64>(from);
       if (key == EMPTY) continue;
       let slot = mix64(key) & this.mask;
-      while (load<u64>(this.keys + (<usize>slot << 3)) != EMPTY) slot = (slot + 1) & this.mask;
-      store<u64>(this.keys + (<usize>slot << 3), key);
-      store<u32>(this.values + (<usize>slot << 2), load<u32>(oldValues + (i << 2)));
+      while (load<u64>(this.slots + <usize>slot * SLOT) != EMPTY) slot = (slot + 1) & this.mask;
+      let to = this.slots + <usize>slot * SLOT;
+      store<u64>(to, key);
+      store<u64>(to, load<u64>(from, 8), 8);
+      store<u32>(this.slotOf + (<usize>load<u32>(from, 8) << 2), <u32>slot);
+      if (from == this.slot) this.slot = to;
     }
-    heap.free(oldKeys);
-    heap.free(oldValues);
+    heap.free(old);
   }
 }

@@ -13,10 +13,16 @@
 // slots, the invariant that makes one histogram exact for all sizes
 // (docs/sweep.md). A flush empties the stack.
 //
+// Only the top maxDepth slots matter (deeper is a miss at every size), so
+// the slot that falls below them leaves the stack: the tree stays a few
+// times maxDepth long, in cache, whatever the number of pages.
+//
 // Positions only grow; when they reach the tree's capacity the live slots
 // are renumbered 0..live-1 in order (the tree is all ones then), so the
 // tree stays about twice the live size and each renumbering is paid for by
 // the lookups that filled it.
+
+import { PageIds } from "./ids";
 
 const NONE: u32 = 0xffff_ffff;
 /** owner[] of a slot that is a hole. */
@@ -39,21 +45,24 @@ export class FullStack {
   private allocated: u32 = 0;
   private capacity: u32 = MIN_CAPACITY; // positions in use by the tree: <= allocated
   private top: u32 = 0;       // the next position to hand out
+  private bottom: u32 = 0;    // no live slot below this position
   private live: u32 = 0;      // positions holding a page or a hole
-  private lastPos: usize = 0; // u32[idCapacity]: each id's position, NONE when not in the stack
-  private idCapacity: u32 = 0;
+  // Each page's position is kept in its id slot (ids.ts), valid only while
+  // owner[] at that position still names the page: leaving the stack then
+  // needs no write to the page's slot, a cache miss on large working sets.
+  private ids: PageIds;
   private heap: usize = 0;    // u32[heapCapacity]: hole positions, a max-heap
   private heapSize: u32 = 0;
   private heapCapacity: u32 = 0;
 
-  constructor(maxDepth: u32, threshold: u64) {
+  constructor(ids: PageIds, maxDepth: u32, threshold: u64) {
+    this.ids = ids;
     this.maxDepth = maxDepth;
     this.threshold = threshold;
     let bytes = (<usize>maxDepth + 1) << 3;
     this.hist = heap.alloc(bytes);
     memory.fill(this.hist, 0, bytes);
     this.reallocate(MIN_CAPACITY);
-    this.growIds(1024);
     this.heapCapacity = 64;
     this.heap = heap.alloc(<usize>this.heapCapacity << 2);
   }
@@ -71,18 +80,6 @@ export class FullStack {
     this.tree = tree;
     this.owner = owner;
     this.allocated = size;
-  }
-
-  private growIds(needed: u32): void {
-    let size = max<u32>(needed, this.idCapacity * 2);
-    let grown = heap.alloc(<usize>size << 2);
-    memory.fill(grown, 0xff, <usize>size << 2);
-    if (this.idCapacity != 0) {
-      memory.copy(grown, this.lastPos, <usize>this.idCapacity << 2);
-      heap.free(this.lastPos);
-    }
-    this.lastPos = grown;
-    this.idCapacity = size;
   }
 
   // @ts-ignore: decorator
@@ -104,11 +101,20 @@ export class FullStack {
     return sum;
   }
 
-  /** Looks page `id` up: counts its distance, then moves it to the top. */
-  access(id: u32): void {
+  /** The page's position, or NONE when it is not in the stack. */
+  // @ts-ignore: decorator
+  @inline private positionOf(id: u32, position: usize): u32 {
+    let p = load<u32>(position);
+    return p < this.top && load<u32>(this.owner + (<usize>p << 2)) == id ? p : NONE;
+  }
+
+  /**
+   * Looks page `id` up: counts its distance, then moves it to the top.
+   * `position`: where its id slot keeps its position (PageIds).
+   */
+  access(id: u32, position: usize): void {
     this.lookups++;
-    if (id >= this.idCapacity) this.growIds(id + 1);
-    let p = load<u32>(this.lastPos + (<usize>id << 2));
+    let p = this.positionOf(id, position);
     let bin: u32;
     if (p != NONE) {
       // Already on top (the common repeat of a page): nothing moves.
@@ -123,6 +129,8 @@ export class FullStack {
     let h = this.hist + (<usize>bin << 3);
     store<u64>(h, load<u64>(h) + 1);
 
+    // Holes that fell below the top maxDepth slots left the stack: drop them.
+    while (this.heapSize != 0 && load<u32>(this.owner + (<usize>load<u32>(this.heap) << 2)) != HOLE) this.popTop();
     if (this.heapSize != 0 && (p == NONE || load<u32>(this.heap) > p)) {
       let hole = load<u32>(this.heap);
       if (p != NONE) {
@@ -145,30 +153,36 @@ export class FullStack {
     this.add(t, 1);
     this.live++;
     store<u32>(this.owner + (<usize>t << 2), id);
-    store<u32>(this.lastPos + (<usize>id << 2), t);
+    store<u32>(position, t);
+    if (this.live > this.maxDepth) this.dropDeepest();
+  }
+
+  /** The deepest slot leaves the stack: every TLB of up to maxDepth entries has lost it. */
+  private dropDeepest(): void {
+    let owner = this.owner;
+    let b = this.bottom;
+    while (load<u32>(owner + (<usize>b << 2)) == FREE) b++;
+    // A hole stays in the heap until it reaches the top (see access()).
+    store<u32>(owner + (<usize>b << 2), FREE);
+    this.add(b, -1);
+    this.live--;
+    this.bottom = b + 1;
   }
 
   /** INVLPG: the page's slot becomes a hole. */
-  invalidate(id: u32): void {
-    if (id >= this.idCapacity) return;
-    let at = this.lastPos + (<usize>id << 2);
-    let p = load<u32>(at);
+  invalidate(id: u32, position: usize): void {
+    let p = this.positionOf(id, position);
     if (p == NONE) return;
-    store<u32>(at, NONE);
     store<u32>(this.owner + (<usize>p << 2), HOLE);
     this.push(p);
   }
 
   /** Every entry leaves: a fresh stack. */
   flush(): void {
-    let owner = this.owner;
-    for (let p: u32 = 0; p < this.top; p++) {
-      let id = load<u32>(owner + (<usize>p << 2));
-      if (id != FREE && id != HOLE) store<u32>(this.lastPos + (<usize>id << 2), NONE);
-    }
-    memory.fill(owner, 0, <usize>this.top << 2);
+    memory.fill(this.owner, 0, <usize>this.top << 2);
     memory.fill(this.tree, 0, (<usize>this.capacity + 1) << 2);
     this.top = 0;
+    this.bottom = 0;
     this.live = 0;
     this.heapSize = 0;
     // A flush is a chance to shrink the tree back: flushes cost O(capacity).
@@ -184,16 +198,17 @@ export class FullStack {
       let id = load<u32>(owner + (<usize>p << 2));
       if (id == FREE) continue;
       store<u32>(owner + (<usize>live << 2), id);
-      if (id != HOLE) store<u32>(this.lastPos + (<usize>id << 2), live);
+      if (id != HOLE) store<u32>(this.ids.positionOf(id), live);
       live++;
     }
     // Holes in descending position order form a valid max-heap.
     for (let p = live; p > 0; p--) {
       if (load<u32>(owner + (<usize>(p - 1) << 2)) == HOLE) this.push(p - 1);
     }
-    // Keep at least half the positions free for what follows.
+    // Keep three quarters of the positions free for what follows: each
+    // renumbering writes every live page's id slot.
     let capacity = this.capacity;
-    while (live * 2 > capacity) capacity *= 2;
+    while (live * 4 > capacity) capacity *= 2;
     if (capacity > this.allocated) {
       this.top = live; // reallocate copies owner[0..top)
       this.reallocate(capacity);
@@ -209,6 +224,7 @@ export class FullStack {
       store<u32>(tree + (<usize>i << 2), covered);
     }
     this.top = live;
+    this.bottom = 0;
     this.live = live;
   }
 

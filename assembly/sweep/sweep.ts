@@ -22,7 +22,7 @@ import {
 import { EVENT_BYTES } from "../records";
 import { Tlb, NO_TAG } from "../machine/tlb";
 import { translatable, vpnBits } from "../machine/pagetable";
-import { PageIds, mix64 } from "./ids";
+import { PageIds, mix64, POSITION_OFFSET } from "./ids";
 import { FullStack } from "./stackdist";
 import { SetStacks } from "./setstacks";
 import { DirectTlb } from "./direct";
@@ -40,6 +40,8 @@ class Stream {
   ids: PageIds = new PageIds();
   fulls: Array<FullStack> = [];
   sets: Array<SetStacks> = [];
+  /** usize per set structure: its set for the lookup at hand. */
+  bases: usize = 0;
   directs: Array<DirectTlb> = [];
   /** Pages hashing at or above this need no id: no LRU structure samples them. */
   idThreshold: u64 = 0;
@@ -47,6 +49,8 @@ class Stream {
   lookups: u64 = 0;
   lastTag: u64 = NO_TAG;
   lastId: u32 = 0;
+  /** Lookups of the previous lookup's page, not shown to the LRU structures (not sampling). */
+  repeats: u64 = 0;
 
   constructor(level: u32, shift: u32) {
     this.level = level;
@@ -76,7 +80,27 @@ class Stream {
 
   private feed(tag: u64, page: u64): void {
     this.lookups++;
+    let directs = this.directs;
+    if (tag == this.lastTag && !this.sampling) {
+      // The previous lookup's page is on top of every LRU stack and stays
+      // there: one count stands for a depth-0 hit in each (structureResult).
+      this.repeats++;
+      for (let i = 0, n = directs.length; i < n; i++) unchecked(directs[i]).access(tag, page);
+      return;
+    }
     let hash: u64 = this.sampling ? mix64(page) >> 32 : 0;
+    // Every structure's set first, touched by loads that depend on nothing
+    // but the page: their cache misses overlap instead of coming one after
+    // another, and with the id lookup's.
+    let sets = this.sets;
+    let bases = this.bases;
+    let touched: u32 = this.ids.touch(tag);
+    for (let i = 0, n = sets.length; i < n; i++) {
+      let base = unchecked(sets[i]).base(page);
+      store<usize>(bases + (<usize>i << 2), base);
+      touched ^= load<u32>(base);
+    }
+    sink = touched;
     let id: u32 = 0;
     if (hash < this.idThreshold) {
       if (tag == this.lastTag) {
@@ -87,17 +111,16 @@ class Stream {
         this.lastId = id;
       }
     }
+    let position = this.ids.slot + POSITION_OFFSET;
     let fulls = this.fulls;
     for (let i = 0, n = fulls.length; i < n; i++) {
       let f = unchecked(fulls[i]);
-      if (hash < f.threshold) f.access(id);
+      if (hash < f.threshold) f.access(id, position);
     }
-    let sets = this.sets;
     for (let i = 0, n = sets.length; i < n; i++) {
       let s = unchecked(sets[i]);
-      if (hash < s.threshold) s.access(id, page);
+      if (hash < s.threshold) s.access(id, load<usize>(bases + (<usize>i << 2)));
     }
-    let directs = this.directs;
     for (let i = 0, n = directs.length; i < n; i++) {
       let d = unchecked(directs[i]);
       if (hash < d.threshold) d.access(tag, page);
@@ -115,8 +138,12 @@ class Stream {
     }
     let id = this.ids.find(tag);
     if (id != 0) {
-      for (let i = 0; i < this.fulls.length; i++) unchecked(this.fulls[i]).invalidate(id);
-      for (let i = 0; i < this.sets.length; i++) unchecked(this.sets[i]).invalidate(id, page);
+      let position = this.ids.slot + POSITION_OFFSET;
+      for (let i = 0; i < this.fulls.length; i++) unchecked(this.fulls[i]).invalidate(id, position);
+      for (let i = 0; i < this.sets.length; i++) {
+        let t = unchecked(this.sets[i]);
+        t.invalidate(id, t.base(page));
+      }
     }
     for (let i = 0; i < this.directs.length; i++) unchecked(this.directs[i]).tlb.invalidate(tag, page);
   }
@@ -134,6 +161,8 @@ class Stream {
 }
 
 let streams: Array<Stream> = [];
+/** Keeps the loads that touch the sets ahead of time from being optimized away. */
+let sink: u32 = 0;
 let pcid = false;
 let tagShift: u64 = 36;
 let tagMask: u64 = (<u64>1 << 36) - 1;
@@ -175,7 +204,7 @@ function noteThreshold(s: Stream, threshold: u64): void {
 
 function addFull(stream: i32, maxDepth: u32, threshold: u64): void {
   let s = streams[stream];
-  let f = new FullStack(maxDepth, threshold);
+  let f = new FullStack(s.ids, maxDepth, threshold);
   s.fulls.push(f);
   s.idThreshold = max<u64>(s.idThreshold, threshold);
   noteThreshold(s, threshold);
@@ -185,6 +214,9 @@ function addSets(stream: i32, sets: u32, depth: u32, threshold: u64): void {
   let s = streams[stream];
   let t = new SetStacks(sets, depth, threshold);
   s.sets.push(t);
+  let bases = heap.alloc(<usize>s.sets.length << 2);
+  if (s.bases != 0) heap.free(s.bases);
+  s.bases = bases;
   s.idThreshold = max<u64>(s.idThreshold, threshold);
   noteThreshold(s, threshold);
 }
@@ -328,12 +360,14 @@ export function structureResult(structure: i32): usize {
     bins = <usize>f.maxDepth + 1;
   } else {
     let t = s.sets[index];
-    lookups = t.lookups;
+    lookups = 0;
+    for (let i: u32 = 0; i <= t.depth; i++) lookups += load<u64>(t.hist + (<usize>i << 3));
     hist = t.hist;
     bins = <usize>t.depth + 1;
   }
   let out = blockOf(bins + 1);
-  store<f64>(out, <f64>lookups);
+  store<f64>(out, <f64>(lookups + s.repeats));
   for (let i: usize = 0; i < bins; i++) store<f64>(out + ((i + 1) << 3), <f64>load<u64>(hist + (i << 3)));
+  store<f64>(out, <f64>load<u64>(hist) + <f64>s.repeats, 8);
   return out;
 }

@@ -13,11 +13,6 @@ function percent(rate: number): string {
   return `${(rate * 100).toFixed(3)}%`;
 }
 
-/** One column per way count; "full" gathers the one-set rows. */
-function column(row: SweepRow, wantsFull: boolean): string {
-  return wantsFull && row.ways === row.entries ? 'full' : String(row.ways);
-}
-
 export function sweepTable(result: SweepResult, machine: MachineConfig, ways: Array<number | 'full'>, bold: (s: string) => string): string {
   const out: string[] = [];
   const seconds = result.seconds;
@@ -26,7 +21,6 @@ export function sweepTable(result: SweepResult, machine: MachineConfig, ways: Ar
       `${count(result.rows.length)} TLB configurations in one pass, ${seconds.toFixed(3)} s`,
   );
   if (result.sample !== undefined) out.push(`sampled: pages hashing below rate ${result.sample} (estimated miss rates, docs/sweep.md)`);
-  const wantsFull = ways.includes('full');
   const blocks = new Map<string, SweepRow[]>();
   for (const row of result.rows) {
     const key = `${row.level} ${row.pageSize} ${row.policy}`;
@@ -37,25 +31,21 @@ export function sweepTable(result: SweepResult, machine: MachineConfig, ways: Ar
     const front = level === 'l2' ? ` behind L1d ${formatGeometry(machine.l1d)}, L1i ${formatGeometry(machine.l1i)}` : '';
     out.push('');
     out.push(bold(`${LEVEL_NAMES[level]}${front}, ${pageSize} pages, ${policy.toUpperCase()}: miss rate by entries and ways, ${count(rows[0].lookups)} lookups`));
-    const columns = [...new Set(rows.map((r) => column(r, wantsFull)))];
-    columns.sort((a, b) => (a === 'full' ? 1 : b === 'full' ? -1 : Number(a) - Number(b)));
+    const columns: Array<number | 'full'> = [...ways.filter((w) => w === 'full' || rows.some((r) => r.ways === w))];
     const entries = [...new Set(rows.map((r) => r.entries))].sort((a, b) => a - b);
     const cells = [['entries', ...columns.map((c) => (c === 'full' ? 'full' : `${c}-way`))]];
     for (const e of entries) {
       cells.push([
         String(e),
         ...columns.map((c) => {
-          const row = rows.find((r) => r.entries === e && column(r, wantsFull) === c);
+          // A one-set row is in its numbered column too, when that was asked for.
+          const row = rows.find((r) => r.entries === e && r.ways === (c === 'full' ? e : c));
           return row ? percent(row.missRate) : '';
         }),
       ]);
     }
     const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
     for (const r of cells) out.push(r.map((c, i) => c.padStart(widths[i])).join('  '));
-  }
-  if (result.skipped.length > 0) {
-    out.push('');
-    out.push(`not TLBs, left out: ${result.skipped.map((s) => `${s.entries}:${s.ways}${s.policy === 'plru' ? ' plru' : ''}`).join(', ')}`);
   }
   return out.join('\n') + '\n';
 }
