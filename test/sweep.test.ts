@@ -3,7 +3,8 @@
 // replay equivalent (unified, 2M and 1G pages) against a direct simulation
 // with the reference model's Tlb; sampling's error on a real trace.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -244,6 +245,42 @@ describe('huge pages', () => {
   });
 });
 
+describe('sampling (--sample)', () => {
+  it('estimates the curve of a real trace within the error docs/sweep.md states', async () => {
+    // QEMU system mode, fork and exec with the kernel: the largest real trace.
+    const name = 'qemu10-system-seed-fork-kernel-user-pa.log.gz';
+    const decode = { format: 'mem', sizeShift: false } as const;
+    const req = request(tracePath(name), decode, DEFAULT_MACHINE, {
+      levels: ['l1d', 'l1i'],
+      policies: ['lru', 'fifo'],
+      entries: parseEntries('16,32,...,4096'),
+      ways: [1, 4, 'full'],
+    });
+    const exact = (await runSweep(req)).rows;
+    const sampled = (await runSweep({ ...req, sample: 0.1 })).rows;
+    expect(sampled.length).toBe(exact.length);
+    const errors = sampled.map((row, i) => {
+      expect(label(row)).toBe(label(exact[i]));
+      // Every lookup is counted, sampled or not.
+      expect(row.lookups).toBe(exact[i].lookups);
+      // TLBs of at most 32 sets (or fully associative ones whose smallest size is 16) see every page.
+      if (row.sets <= 32 || row.sets === 1) {
+        expect(row.sampleRate).toBe(1);
+        expect(row.misses, label(row)).toBe(exact[i].misses);
+      } else {
+        expect(row.sampleRate).toBeLessThan(1);
+        expect(row.sampleRate).toBeGreaterThanOrEqual(0.099);
+      }
+      return Math.abs(row.missRate - exact[i].missRate);
+    });
+    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+    // Measured: mean 0.086, largest 2.96 percentage points (docs/sweep.md).
+    expect(mean).toBeLessThan(0.0015);
+    expect(Math.max(...errors)).toBeLessThan(0.04);
+    expect(errors.filter((e) => e > 0).length).toBeGreaterThan(0); // some rows were estimated
+  });
+});
+
 describe('sweep plan', () => {
   it('uses one stack per stream for every fully associative LRU size, one per set count otherwise', () => {
     const req = { levels: ['l1d'] as SweepLevel[], pageSizes: ['4K'] as PageSize[], policies: ['lru', 'fifo'] as Policy[], entries: parseEntries('16,32,...,4096'), ways: parseWays('1,2,4,8,16,full') };
@@ -262,5 +299,70 @@ describe('sweep plan', () => {
     expect(() => parseEntries('16,32,...,100')).toThrow(/not on the progression/);
     expect(() => parseEntries('16,...,64')).toThrow(/two numbers before it/);
     expect(parseWays('full,4,1')).toEqual([1, 4, 'full']);
+  });
+});
+
+describe('tlbscope sweep (the built CLI)', () => {
+  const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
+  const BUNDLED = new URL('../traces/qemu72-user-execlog-true.log.gz', import.meta.url).pathname;
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, 'sweep', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('prints the grid, writes the CSV and the figures', async () => {
+    const csv = join(tmp, 'sweep.csv');
+    const svg = join(tmp, 'sweep.svg');
+    const png = join(tmp, 'sweep.png');
+    const r = run([BUNDLED, '--entries', '16,32,...,256', '--ways', '1,4,full', '--policy', 'lru,fifo', '--csv', csv, '--plot', svg]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/execlog, 87,286 records, 30 TLB configurations in one pass/);
+    expect(r.stdout).toMatch(/^L1 dTLB, 4K pages, LRU: miss rate by entries and ways, 32,141 lookups$/m);
+    expect(r.stdout).toMatch(/^entries\s+1-way\s+4-way\s+full$/m);
+    // 64:4 LRU is the default L1d: 79 misses of 32,141 (README).
+    expect(r.stdout).toMatch(/^\s+64\s+\S+\s+0\.246%\s+\S+$/m);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('trace,level,policy,page_size,entries,ways,sets,lookups,misses,miss_rate,mpki');
+    expect(lines.length).toBe(31);
+    const row = lines.find((l) => /,l1d,lru,4K,64,4,16,/.test(l))!.split(',');
+    expect(row.slice(7).map(Number)).toEqual([32141, 79, 79 / 32141, (79 * 1000) / 87286]);
+    const picture = readFileSync(svg, 'utf8');
+    expect(picture).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    for (const text of ['TLB entries (log scale)', 'miss rate (%)', '1-way, LRU', '4-way, FIFO', 'fully assoc., LRU']) expect(picture).toContain(text);
+    expect(run([BUNDLED, '--entries', '16,32', '--plot', png]).code).toBe(0);
+    expect(readFileSync(png).subarray(1, 4).toString('latin1')).toBe('PNG');
+  });
+
+  it('puts the CSV on stdout with --csv -, sampled rows with their rate', () => {
+    const r = run([BUNDLED, '--level', 'l1i', '--entries', '64,2048', '--ways', '1', '--sample', '0.5', '--csv', '-']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/,mpki,sample_rate$/);
+    expect(lines.slice(1).map((l) => l.split(',').slice(1, 7).join(',') + ' ' + l.split(',').at(-1))).toEqual([
+      'l1i,lru,4K,64,1,64 0.5',
+      'l1i,lru,4K,2048,1,2048 0.5',
+    ]);
+  });
+
+  it('says what is wrong in one line, exit code 2', () => {
+    for (const [args, message] of [
+      [['--entries', '16,32,...,100'], /--entries '16,32,...,100': 100 is not on the progression 16, 32/],
+      [['--ways', 'many'], /--ways 'many': 'many' is not a whole number/],
+      [['--level', 'l3'], /--level 'l3': 'l3' is not one of l1d, l1i, l2, unified/],
+      [['--page-size', '4M'], /--page-size '4M': '4M' is not one of 4K, 2M, 1G/],
+      [['--sample', '0'], /--sample '0': expected a rate above 0 and at most 1/],
+      [['--plot', 'out.pdf'], /--plot 'out.pdf': the file name must end in .svg or .png/],
+      [['--entries', '4', '--ways', '8'], /no TLB in the sweep/],
+      [['--l1d', '48:3', '--l1d-policy', 'plru', '--level', 'l2'], /--l1d 48:3: plru needs a power-of-two number of ways/],
+    ] as const) {
+      const r = run([BUNDLED, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^tlbscope: ${message.source}`));
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    const missing = run(['no-such-trace.log']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^tlbscope: .*no-such-trace\.log/);
   });
 });

@@ -28,7 +28,7 @@ export function sweepCsv(result: SweepResult): string {
       miss_rate: r.missRate,
     };
     if (result.instructions > 0) row.mpki = (r.misses * 1000) / result.instructions;
-    if (result.sample !== undefined) row.sample_rate = result.sample;
+    if (result.sample !== undefined) row.sample_rate = r.sampleRate;
     return row;
   });
   return stringify(records, { header: true, columns, cast: { number: (n) => String(n) } });

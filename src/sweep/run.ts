@@ -16,6 +16,8 @@ export interface SweepRow extends SweepConfig {
   /** Exact, or the estimate miss rate x lookups when sampling (rounded). */
   misses: number;
   missRate: number;
+  /** The fraction of pages this row's TLB saw: 1 unless sampling shrank it (docs/sweep.md). */
+  sampleRate: number;
 }
 
 export interface SweepResult {
@@ -143,7 +145,8 @@ export async function runSweep(
       sampledMisses = sampledLookups - hits;
     }
     const lookups = lookupsOf[stream];
-    const exact = layout.streams[stream].structures[reading.structure].threshold === ALL_PAGES;
+    const structure = layout.streams[stream].structures[reading.structure];
+    const exact = structure.threshold === ALL_PAGES;
     const missRate = sampledLookups === 0 ? 0 : sampledMisses / sampledLookups;
     return {
       ...config,
@@ -151,6 +154,7 @@ export async function runSweep(
       lookups,
       misses: exact ? sampledMisses : Math.round(missRate * lookups),
       missRate,
+      sampleRate: exact ? 1 : structure.threshold / ALL_PAGES,
     };
   });
   const accesses = new Float64Array(4);
