@@ -96,6 +96,12 @@ export class PageIds {
     return this.slots + <usize>load<u32>(this.slotOf + (<usize>id << 2)) * SLOT + POSITION_OFFSET;
   }
 
+  /** Every slot's stack position becomes "none" (stackdist.ts, before its numbers wrap). */
+  forgetPositions(): void {
+    let end = this.slots + this.capacity * SLOT;
+    for (let p = this.slots; p < end; p += SLOT) store<u32>(p, 0xffff_ffff, POSITION_OFFSET);
+  }
+
   private insert(tag: u64, at: usize): u32 {
     let id = ++this.count;
     store<u64>(at, tag);

@@ -45,6 +45,7 @@ export class FullStack {
   private allocated: u32 = 0;
   private capacity: u32 = MIN_CAPACITY; // positions in use by the tree: <= allocated
   private top: u32 = 0;       // the next position to hand out
+  private base: u32 = 0;      // what id slots add to a position (positionOf)
   private bottom: u32 = 0;    // no live slot below this position
   private live: u32 = 0;      // positions holding a page or a hole
   // Each page's position is kept in its id slot (ids.ts), valid only while
@@ -101,11 +102,28 @@ export class FullStack {
     return sum;
   }
 
-  /** The page's position, or NONE when it is not in the stack. */
+  /**
+   * The page's position, or NONE when it is not in the stack. Id slots keep
+   * `base` + position, and `base` moves past every position handed out
+   * whenever positions are renumbered or the stack is flushed, so a page
+   * that left the stack (dropped below `bottom`, or before the last
+   * renumbering) is told by its number alone, without reading owner[]: on a
+   * large working set most lookups are of such pages.
+   */
   // @ts-ignore: decorator
-  @inline private positionOf(id: u32, position: usize): u32 {
-    let p = load<u32>(position);
-    return p < this.top && load<u32>(this.owner + (<usize>p << 2)) == id ? p : NONE;
+  @inline private positionOf(position: usize): u32 {
+    let p = load<u32>(position) - this.base;
+    return p >= this.bottom && p < this.top ? p : NONE;
+  }
+
+  /** The base of a new numbering after `used` positions, starting over (all slots forgotten) long before u32 wraps. */
+  private nextBase(used: u32): u32 {
+    let next = this.base + used;
+    if (next > 0xf000_0000 - 2 * this.allocated) {
+      this.ids.forgetPositions();
+      next = 0;
+    }
+    return next;
   }
 
   /**
@@ -114,7 +132,7 @@ export class FullStack {
    */
   access(id: u32, position: usize): void {
     this.lookups++;
-    let p = this.positionOf(id, position);
+    let p = this.positionOf(position);
     let bin: u32;
     if (p != NONE) {
       // Already on top (the common repeat of a page): nothing moves.
@@ -153,7 +171,7 @@ export class FullStack {
     this.add(t, 1);
     this.live++;
     store<u32>(this.owner + (<usize>t << 2), id);
-    store<u32>(position, t);
+    store<u32>(position, this.base + t);
     if (this.live > this.maxDepth) this.dropDeepest();
   }
 
@@ -170,9 +188,10 @@ export class FullStack {
   }
 
   /** INVLPG: the page's slot becomes a hole. */
-  invalidate(id: u32, position: usize): void {
-    let p = this.positionOf(id, position);
+  invalidate(position: usize): void {
+    let p = this.positionOf(position);
     if (p == NONE) return;
+    store<u32>(position, NONE);
     store<u32>(this.owner + (<usize>p << 2), HOLE);
     this.push(p);
   }
@@ -181,6 +200,7 @@ export class FullStack {
   flush(): void {
     memory.fill(this.owner, 0, <usize>this.top << 2);
     memory.fill(this.tree, 0, (<usize>this.capacity + 1) << 2);
+    this.base = this.nextBase(this.top);
     this.top = 0;
     this.bottom = 0;
     this.live = 0;
@@ -194,11 +214,12 @@ export class FullStack {
     let owner = this.owner;
     let live: u32 = 0;
     this.heapSize = 0;
+    let base = this.base = this.nextBase(this.top);
     for (let p: u32 = 0; p < this.top; p++) {
       let id = load<u32>(owner + (<usize>p << 2));
       if (id == FREE) continue;
       store<u32>(owner + (<usize>live << 2), id);
-      if (id != HOLE) store<u32>(this.ids.positionOf(id), live);
+      if (id != HOLE) store<u32>(this.ids.positionOf(id), base + live);
       live++;
     }
     // Holes in descending position order form a valid max-heap.

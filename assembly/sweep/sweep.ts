@@ -139,7 +139,7 @@ class Stream {
     let id = this.ids.find(tag);
     if (id != 0) {
       let position = this.ids.slot + POSITION_OFFSET;
-      for (let i = 0; i < this.fulls.length; i++) unchecked(this.fulls[i]).invalidate(id, position);
+      for (let i = 0; i < this.fulls.length; i++) unchecked(this.fulls[i]).invalidate(position);
       for (let i = 0; i < this.sets.length; i++) {
         let t = unchecked(this.sets[i]);
         t.invalidate(id, t.base(page));
