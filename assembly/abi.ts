@@ -16,6 +16,14 @@ export const FORMAT_TLBT = 6;
 export const MODE_REPLAY = 0;
 /** Collect them for the driver to write out (`tlbscope convert`). */
 export const MODE_CONVERT = 1;
+/** Feed them to the configured sweep (`tlbscope sweep`, assembly/sweep/). */
+export const MODE_SWEEP = 2;
+
+// The TLB level a sweep stream models (docs/sweep.md).
+export const SWEEP_L1D = 0;
+export const SWEEP_L1I = 1;
+export const SWEEP_L2 = 2;
+export const SWEEP_UNIFIED = 3;
 
 // Paging modes (docs/metrics.md, Page walks).
 export const PAGING_X86_32 = 0;

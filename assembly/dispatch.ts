@@ -1,9 +1,10 @@
 // Where decoded events go: into the machine (replay), or into an output
 // buffer that the driver writes to a .tlbt file (convert).
 
-import { MODE_REPLAY, EVENT_BYTES as EVENT_SIZE } from "./abi";
+import { MODE_REPLAY, MODE_SWEEP, EVENT_BYTES as EVENT_SIZE } from "./abi";
 import { batchPtr, batchCount, setBatchCount } from "./records";
 import { runBatch } from "./machine/mmu";
+import { runSweepBatch } from "./sweep/sweep";
 
 const EVENT_BYTES: usize = <usize>EVENT_SIZE;
 
@@ -36,6 +37,7 @@ function append(events: usize, count: i32): void {
 export function deliver(events: usize, count: i32): void {
   if (count == 0) return;
   if (mode == MODE_REPLAY) runBatch(events, count);
+  else if (mode == MODE_SWEEP) runSweepBatch(events, count);
   else append(events, count);
 }
 

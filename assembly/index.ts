@@ -27,6 +27,9 @@ import { setTracking, pageRows as writePageRows, pageRowsPtr, spaceRows as write
 import { setInterval, intervalRows as writeIntervalRows, intervalRowsPtr } from "./observers/intervals";
 import { physicalCapacity, physicalKeys, physicalValues } from "./observers/physical";
 import { internReason, reasonCount, reasonTablePtr, reasonCountsPtr } from "./observers/faults";
+import {
+  configureSweep, addStream, registerFull, registerSets, registerDirect, structureResult, streamLookups, sweepAccessCounts,
+} from "./sweep/sweep";
 
 const counterBlock = memory.data(abi.COUNTER_COUNT * 8, 16);
 /** Per CPU (by number): l1d, l1i, l2 lookups and misses, u64 each; written by counters(). */
@@ -284,4 +287,49 @@ export function counters(): usize {
     put(abi.C_PWC_HITS + k, load<u64>(pwcHits + (<usize>k << 3)));
   }
   return counterBlock;
+}
+
+// Sweeps (MODE_SWEEP, docs/sweep.md): after init(), the driver adds streams
+// (a TLB level at a page size) and their structures, feeds the trace, then
+// reads each structure's counts.
+
+export function sweepSetup(pcid: bool): void {
+  configureSweep(pcid);
+}
+
+/** A stream; for SWEEP_L2 the L1s in front of it (random state seed + 1, + 2). */
+export function sweepStream(
+  level: u32, pageShift: u32,
+  l1dEntries: u32, l1dWays: u32, l1dPolicy: u32, l1iEntries: u32, l1iWays: u32, l1iPolicy: u32, seed: u64,
+): i32 {
+  return addStream(level, pageShift, l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, seed);
+}
+
+/** Fully associative LRU of every size up to maxDepth; `threshold`: pages hashing below it (2^32: all). */
+export function sweepFull(stream: i32, maxDepth: u32, threshold: f64): i32 {
+  return registerFull(stream, maxDepth, <u64>threshold);
+}
+
+/** LRU with `sets` sets, every associativity up to depth. */
+export function sweepSets(stream: i32, sets: u32, depth: u32, threshold: f64): i32 {
+  return registerSets(stream, sets, depth, <u64>threshold);
+}
+
+/** One TLB of this geometry and policy. */
+export function sweepDirect(stream: i32, entries: u32, ways: u32, policy: u32, randomState: u64, threshold: f64): i32 {
+  return registerDirect(stream, entries, ways, policy, randomState, <u64>threshold);
+}
+
+/** f64s: lookups, then a stack's histogram or a TLB's misses (sweep.ts, structureResult). */
+export function sweepResult(structure: i32): usize {
+  return structureResult(structure);
+}
+
+export function sweepLookups(stream: i32): f64 {
+  return <f64>streamLookups(stream);
+}
+
+/** Accesses by op, then physical accesses (u64[4]). */
+export function sweepAccesses(): usize {
+  return sweepAccessCounts;
 }

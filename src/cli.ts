@@ -356,6 +356,50 @@ FILE:LINE: reason: text. Formats: tlbscope formats (docs/formats.md).`,
     });
 
   cmd
+    .command('sweep')
+    .summary('miss rates of many TLB configurations in one pass over a trace')
+    .description(
+      'Replay a trace once and report the misses of every TLB configuration of a grid (entries x ways x policy ' +
+        'x page size) at one level: l1d (a lone dTLB fed by loads and stores), l1i (fetches), l2 (behind --l1d and ' +
+        '--l1i) or unified (one TLB fed by everything). LRU curves are exact stack-distance curves; every row equals ' +
+        'the replay of its configuration (docs/sweep.md).',
+    )
+    .argument('<traces...>', 'trace files, or - for stdin')
+    .option('--entries <list>', 'entry counts, e.g. 16,32,64 or 16,32,...,4096 (a progression)', '16,32,...,4096')
+    .option('--ways <list>', 'associativities, with full for one set, e.g. 1,2,4,8,16,full', '1,2,4,8,16,full')
+    .option('--policy <list>', 'replacement policies: lru, fifo, random, plru', 'lru')
+    .option('--level <list>', 'the TLB level: l1d, l1i, l2, unified', 'l1d')
+    .option('--page-size <list>', 'page sizes: 4K, 2M, 1G', '4K')
+    .option('--csv <file>', 'write the rows as CSV (docs/sweep.md); - for stdout instead of the table')
+    .option('--plot <file>', 'draw miss rate against entries to FILE.svg or FILE.png')
+    .option('--log-y', 'the figure\'s miss-rate axis in log scale')
+    .option('--sample <rate>', 'estimate from the pages whose hash falls below RATE (0 < RATE <= 1; SHARDS)')
+    .option('--l1d <entries:ways>', 'L1 dTLB in front of --level l2', g(DEFAULT_MACHINE.l1d))
+    .option('--l1i <entries:ways>', 'L1 iTLB in front of --level l2', g(DEFAULT_MACHINE.l1i))
+    .option('--l1d-policy <policy>', 'its policy', 'lru')
+    .option('--l1i-policy <policy>', 'its policy', 'lru')
+    .option('--seed <n>', 'seed of the random policy\'s generator', '1')
+    .addOption(new Option('--paging <mode>', 'page-table format: which addresses translate').choices([...PAGING_MODES]).default('x86-64'))
+    .option('--pcid', 'keep TLB entries across context switches (tagged by address space)')
+    .addOption(formatOption())
+    .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
+    .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  tlbscope sweep trace.log.gz
+  tlbscope sweep trace.log.gz --entries 16,32,...,4096 --ways 1,4,full --policy lru,fifo --csv tlb.csv --plot tlb.svg
+  tlbscope sweep trace.log.gz --level l2 --entries 256,512,...,8192 --ways 4,8,12,16 --l1d 64:4
+  tlbscope sweep big.tlbt --page-size 4K,2M --sample 0.1 --csv - > curve.csv`,
+    )
+    .action(async (traces: string[], flags: import('./sweep/command.js').SweepFlags) => {
+      const { sweepCommand } = await import('./sweep/command.js');
+      const bold = useColor() ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
+      process.exitCode = await sweepCommand(traces, flags, bold);
+    });
+
+  cmd
     .command('formats')
     .description('list the trace formats tlbscope reads, with an example line of each')
     .action(() => {

@@ -76,6 +76,8 @@ export interface CoreOptions extends CollectOptions {
   strict?: boolean;
   /** Collect decoded events for a .tlbt file instead of simulating them. */
   convert?: boolean;
+  /** Feed decoded events to a sweep (src/sweep/) instead of the machine. */
+  sweep?: boolean;
   /** Bytes of the input window (default 4 MiB): one feed() per window. */
   windowBytes?: number;
   /** OPT's pre-pass: record every translation's page (nextUses() then gives the future). */
@@ -176,7 +178,7 @@ export class CoreSession {
     this.windowBytes = opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
     const policy = (level: 'l1d' | 'l1i' | 'l2') => POLICY_IDS[policyOf(machine, level)];
     this.core.init(
-      opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
+      opts.sweep ? abi.MODE_SWEEP : opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
       machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
       machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1),
       PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid, PAGE_SHIFTS[machine.pageSize ?? '4K'],
@@ -208,6 +210,11 @@ export class CoreSession {
     if (opts.pages) this.core.trackPages(1);
     if (opts.interval) this.core.interval(opts.interval);
     this.windowPtr = this.core.inputWindow() >>> 0;
+  }
+
+  /** The instance's exports, for the drivers of other modes (src/sweep/run.ts). */
+  get exports(): WebAssembly.Exports {
+    return this.core as unknown as WebAssembly.Exports;
   }
 
   /** An AssemblyScript string: UTF-16 code units, their byte length just before them. */
