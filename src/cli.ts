@@ -7,12 +7,14 @@ import { checkMachine, parseFormat, parseGeometry, parseOptionalGeometry, parseP
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 import type { BadLine } from './engine/core.js';
 import { DEFAULT_MACHINE, FORMATS, PAGING_MODES, type MachineConfig, type PagingMode } from './model.js';
-import { replayPaths } from './replay.js';
+import { replayPaths, type ReplayResult } from './replay.js';
+import { parseJobs, replayEach } from './jobs.js';
 import { convertPaths } from './convert.js';
 import { jsonReport } from './report/json.js';
 import { textSummary } from './report/summary.js';
 import { FORMAT_EXAMPLES } from './input/formats.js';
 import { packageVersion } from './paths.js';
+import { parseMemorySize } from './engine/memory.js';
 
 /** Bad lines shown on stderr; the rest are only counted. */
 const BAD_LINES_SHOWN = 10;
@@ -50,6 +52,8 @@ interface ReplayFlags {
   strict?: boolean;
   json?: boolean;
   threads: string;
+  maxMemory: string;
+  jobs?: string;
 }
 
 function parseThreads(text: string): 1 | 2 | 'auto' {
@@ -96,25 +100,33 @@ async function replayCommand(traces: string[], flags: ReplayFlags): Promise<numb
   const machine = machineFrom(flags);
   const format = flags.format === undefined ? undefined : parseFormat(flags.format);
   const bad = badLineReporter();
-  const result = await replayPaths({
-    paths: traces,
+  const request = {
     format,
     sizeShift: !!flags.sizeShift,
     strict: !!flags.strict,
     machine,
     threads: parseThreads(flags.threads),
+    maxMemoryBytes: parseMemorySize('--max-memory', flags.maxMemory),
     onBadLine: bad.onBadLine,
-  });
-  if (result.stopped) {
-    process.stderr.write('tlbscope: stopped at the first bad line (--strict)\n');
+  };
+  // --jobs: each input its own trace and its own report; else one trace.
+  const results: ReplayResult[] =
+    flags.jobs === undefined
+      ? [await replayPaths({ ...request, paths: traces })]
+      : await replayEach({ ...request, paths: traces, jobs: parseJobs(flags.jobs) });
+  const stopped = results.find((r) => r.stopped);
+  if (stopped) {
+    const which = flags.jobs === undefined ? '' : `${stopped.traces[0]}: `;
+    process.stderr.write(`tlbscope: ${which}stopped at the first bad line (--strict)\n`);
     return EXIT_USAGE;
   }
-  bad.summarize(result.stats.badLines);
+  bad.summarize(results.reduce((n, r) => n + r.stats.badLines, 0));
   if (flags.json) {
-    process.stdout.write(JSON.stringify(jsonReport(result, machine, !!flags.sizeShift), null, 2) + '\n');
+    const reports = results.map((r) => jsonReport(r, machine, !!flags.sizeShift));
+    process.stdout.write(JSON.stringify(flags.jobs === undefined ? reports[0] : reports, null, 2) + '\n');
   } else {
     const bold = useColor() ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
-    process.stdout.write(textSummary(result, machine, bold));
+    process.stdout.write(results.map((r) => textSummary(r, machine, bold)).join('\n'));
   }
   return EXIT_OK;
 }
@@ -179,6 +191,8 @@ function program(): Command {
     .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
     .option('--json', 'print one JSON object (docs/json.md) instead of the summary')
     .option('--threads <n>', 'auto, 1, or 2: decode on a second thread while simulating (auto: inputs of 64 MiB or more, on 2+ cores)', 'auto')
+    .option('--jobs <n>', 'replay each input as its own trace, n at a time (auto: one per core); one report per trace')
+    .option('--max-memory <size>', 'most memory the simulated machine\'s page tables and per-frame counts may take, e.g. 512M (at most 4G)', '4G')
     .addHelpText(
       'after',
       `
@@ -189,6 +203,7 @@ Examples:
   tlbscope replay trace.log.gz --paging la57 --pwc default
   tlbscope replay ls.log.gz --size-shift --json > ls.json
   tlbscope replay part1.log.gz part2.log.gz        # one trace in two files
+  tlbscope replay a.log.gz b.log.gz c.log.gz --jobs 2   # three traces, two at a time
   tlbscope convert big.log.gz -o big.tlbt && tlbscope replay big.tlbt
   qemu-x86_64 -plugin ./libexeclog.so -d plugin true 2>&1 | tlbscope replay -
 

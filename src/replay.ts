@@ -20,6 +20,8 @@ export interface ReplayRequest {
   machine: MachineConfig;
   /** 2: decode on a worker thread while this one simulates; auto: 2 for large files on 2+ cores. */
   threads?: 1 | 2 | 'auto';
+  /** Most WebAssembly memory the simulating core may use (--max-memory; default 4 GiB). */
+  maxMemoryBytes?: number;
   onBadLine?: (trace: string, bad: BadLine) => void;
   onProgress?: (trace: string, bytesFed: number, sizeOnDisk: number | null) => void;
 }
@@ -108,7 +110,7 @@ export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
     for (const [trace, bad] of r.bad) req.onBadLine?.(trace, bad);
     return { traces: r.traces, formats: r.formats, stats: r.stats, seconds: (performance.now() - start) / 1000, stopped: r.stopped };
   }
-  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift, strict: req.strict });
+  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift, strict: req.strict, maxMemoryBytes: req.maxMemoryBytes });
   const traces: string[] = [];
   const formats: Format[] = [];
   let stopped = false;

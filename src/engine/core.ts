@@ -8,10 +8,10 @@ import * as abi from '../../assembly/abi.js';
 import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { ByteSource } from '../input/source.js';
+import { DEFAULT_MAX_MEMORY_BYTES, formatMemorySize, MemoryLimitError, WASM_PAGE_BYTES } from './memory.js';
 import { PAGING_LEVELS, PWC_LEVELS, policyOf, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
 
 interface CoreExports {
-  memory: WebAssembly.Memory;
   init(
     mode: number, sizeShift: number, strict: number, window: number,
     l1dEntries: number, l1dWays: number, l1dPolicy: number, l1iEntries: number, l1iWays: number, l1iPolicy: number,
@@ -54,6 +54,8 @@ export interface CoreOptions {
   convert?: boolean;
   /** Bytes of the input window (default 4 MiB): one feed() per window. */
   windowBytes?: number;
+  /** Most bytes of WebAssembly memory the core may use (default 4 GiB, all it can address). */
+  maxMemoryBytes?: number;
 }
 
 export interface CoreInput {
@@ -113,9 +115,14 @@ function coreModule(): WebAssembly.Module {
   return compiled;
 }
 
+/** The core's initial memory (asconfig.json's initialMemory): the imported memory starts at least this large. */
+const CORE_INITIAL_PAGES = 2;
+
 /** One core instance: one replay (or conversion) of one or more inputs. */
 export class CoreSession {
   private readonly core: CoreExports;
+  private readonly memory: WebAssembly.Memory;
+  private readonly maxMemoryBytes: number;
   private readonly windowPtr: number;
   private readonly windowBytes: number;
   private badSeen = 0;
@@ -123,17 +130,23 @@ export class CoreSession {
   private extraIgnored = 0;
 
   constructor(private readonly opts: CoreOptions) {
+    // The memory is the driver's, so its maximum is the user's limit: the
+    // core's allocator cannot grow it past that.
+    this.maxMemoryBytes = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+    this.memory = new WebAssembly.Memory({
+      initial: CORE_INITIAL_PAGES,
+      maximum: Math.max(CORE_INITIAL_PAGES, Math.floor(this.maxMemoryBytes / WASM_PAGE_BYTES)),
+    });
     const instance = new WebAssembly.Instance(coreModule(), {
       env: {
+        memory: this.memory,
         // The core aborts only on a limit it states (e.g. too many address
         // spaces for a TLB tag): the user's to know, not a crash.
         abort: (message: number) => {
           const why = this.coreString(message);
-          throw new UserError(
-            why === 'Allocation too large'
-              ? 'the simulated machine outgrew WebAssembly memory (page tables and per-frame counts are kept for every page touched)'
-              : `the simulated machine hit a limit: ${why}`,
-          );
+          throw why === 'Allocation too large'
+            ? new MemoryLimitError(this.maxMemoryBytes)
+            : new UserError(`the simulated machine hit a limit: ${why}`);
         },
       },
     });
@@ -141,28 +154,57 @@ export class CoreSession {
     const { machine } = opts;
     this.windowBytes = opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
     const policy = (level: 'l1d' | 'l1i' | 'l2') => POLICY_IDS[policyOf(machine, level)];
-    this.core.init(
-      opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
-      machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
-      machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1),
-      PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid,
-    );
+    try {
+      this.guard(() =>
+        this.core.init(
+          opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
+          machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
+          machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1),
+          PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid,
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof MemoryLimitError)) throw err;
+      throw new UserError(
+        `--max-memory ${formatMemorySize(this.maxMemoryBytes)} is less than the core needs before reading a trace (its ${formatMemorySize(this.windowBytes)} input window and the TLBs)`,
+      );
+    }
     const pwc = machine.pwc;
-    if (pwc) this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0);
+    if (pwc) this.guard(() => this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0));
     this.windowPtr = this.core.inputWindow() >>> 0;
+  }
+
+  /**
+   * Runs a core call that may allocate. In the core every `unreachable`
+   * either follows an abort() (which throws first) or a memory.grow that
+   * failed, so a trap there means the memory reached its limit
+   * (test/memory.test.ts checks that against the compiled module).
+   */
+  private guard<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError && err.message === 'unreachable') throw new MemoryLimitError(this.maxMemoryBytes);
+      throw err;
+    }
+  }
+
+  /** WebAssembly memory in use (bytes): it only grows. */
+  memoryBytes(): number {
+    return this.memory.buffer.byteLength;
   }
 
   /** An AssemblyScript string: UTF-16 code units, their byte length just before them. */
   private coreString(ptr: number): string {
     if (ptr === 0) return 'unknown';
-    const buffer = this.core.memory.buffer;
+    const buffer = this.memory.buffer;
     const bytes = new Uint32Array(buffer, (ptr >>> 0) - 4, 1)[0];
     return Buffer.from(buffer, ptr >>> 0, bytes).toString('utf16le');
   }
 
   // memory.grow detaches the buffer, so views are taken anew after every call.
   private window(): Uint8Array {
-    return new Uint8Array(this.core.memory.buffer, this.windowPtr, this.windowBytes);
+    return new Uint8Array(this.memory.buffer, this.windowPtr, this.windowBytes);
   }
 
   /** Feeds a whole input; returns false when --strict stopped at a bad line. */
@@ -179,7 +221,13 @@ export class CoreSession {
       const n = await input.source.read(room);
       const eof = n === 0;
       fed += n;
-      carry = core.feed(carry + n, +eof);
+      try {
+        carry = this.guard(() => core.feed(carry + n, +eof));
+      } catch (err) {
+        // Name the input: with several traces the user must know which one.
+        if (err instanceof UserError) throw new UserError(`${input.source.name}: ${err.message}`);
+        throw err;
+      }
       this.reportBadLines(lineBase, input.onBadLine);
       if (input.onEvents) this.handOutEvents(input.onEvents);
       input.onProgress?.(fed);
@@ -191,7 +239,7 @@ export class CoreSession {
   private handOutEvents(onEvents: (events: Uint8Array) => void): void {
     const count = this.core.outputCount();
     if (count === 0) return;
-    onEvents(new Uint8Array(this.core.memory.buffer, this.core.outputPtr() >>> 0, count * abi.EVENT_BYTES));
+    onEvents(new Uint8Array(this.memory.buffer, this.core.outputPtr() >>> 0, count * abi.EVENT_BYTES));
     this.core.takeOutput();
   }
 
@@ -216,11 +264,11 @@ export class CoreSession {
     const entryBytes = 4 + abi.REASON_BYTES;
     const table = this.core.reasonText() >>> 0;
     const count = this.core.reasons();
-    const view = new DataView(this.core.memory.buffer);
+    const view = new DataView(this.memory.buffer);
     for (let i = 0; i < count; i++) {
       const entry = table + i * entryBytes;
       const length = view.getUint32(entry, true);
-      out.push(new Uint8Array(this.core.memory.buffer.slice(entry + 4, entry + 4 + length)));
+      out.push(new Uint8Array(this.memory.buffer.slice(entry + 4, entry + 4 + length)));
     }
     return out;
   }
@@ -230,11 +278,11 @@ export class CoreSession {
     if (kept <= this.badSeen) return;
     const log = this.core.badLineLog() >>> 0;
     const entryBytes = 16 + abi.BAD_TEXT_BYTES;
-    const view = new DataView(this.core.memory.buffer);
+    const view = new DataView(this.memory.buffer);
     for (let i = this.badSeen; i < kept; i++) {
       const entry = log + i * entryBytes;
       const length = view.getUint32(entry + 12, true);
-      const bytes = new Uint8Array(this.core.memory.buffer, entry + 16, length);
+      const bytes = new Uint8Array(this.memory.buffer, entry + 16, length);
       const binaryEvent = view.getUint32(entry + 8, true) >= abi.BAD_EVENT;
       onBadLine?.({
         line: view.getFloat64(entry, true) - lineBase,
@@ -247,8 +295,8 @@ export class CoreSession {
 
   stats(): Stats {
     const core = this.core;
-    const block = core.counters() >>> 0; // may grow memory: take the buffer after it
-    const c = new Float64Array(core.memory.buffer, block, abi.COUNTER_COUNT);
+    const block = this.guard(() => core.counters()) >>> 0; // may grow memory: take the buffer after it
+    const c = new Float64Array(this.memory.buffer, block, abi.COUNTER_COUNT);
     const level = (lookups: number, misses: number): LevelStats => ({ lookups, hits: lookups - misses, misses });
     const stats: Stats = {
       records: c[abi.C_RECORDS],
@@ -294,7 +342,7 @@ export class CoreSession {
 
   private observedByReason(): Record<string, number> {
     const names = this.reasons().map((bytes) => Buffer.from(bytes).toString('utf8'));
-    const counts = u64s(this.core.memory.buffer, this.core.reasonCounts() >>> 0, abi.REASON_CAPACITY + 2);
+    const counts = u64s(this.memory.buffer, this.core.reasonCounts() >>> 0, abi.REASON_CAPACITY + 2);
     // A Map, not an object, while counting: a reason may be "__proto__".
     const out = new Map<string, number>();
     for (let id = 1; id <= abi.REASON_CAPACITY; id++) {
@@ -310,7 +358,7 @@ export class CoreSession {
   private pfnCounts(limit: number): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     if (limit === 0) return out;
-    const count = u64s(this.core.memory.buffer, this.core.pfnTranslations() >>> 0, limit);
+    const count = u64s(this.memory.buffer, this.core.pfnTranslations() >>> 0, limit);
     for (let pfn = 0; pfn < limit; pfn++) {
       const n = count(pfn);
       if (n !== 0) out.push([pfn, n]);
@@ -322,8 +370,8 @@ export class CoreSession {
     const slots = this.core.physicalSlots();
     const out: Array<[number, number]> = [];
     if (slots === 0) return out;
-    const keys = u64s(this.core.memory.buffer, this.core.physicalPfns() >>> 0, slots);
-    const values = u64s(this.core.memory.buffer, this.core.physicalCounts() >>> 0, slots);
+    const keys = u64s(this.memory.buffer, this.core.physicalPfns() >>> 0, slots);
+    const values = u64s(this.memory.buffer, this.core.physicalCounts() >>> 0, slots);
     for (let i = 0; i < slots; i++) {
       const key = keys(i);
       if (key !== 0) out.push([key - 1, values(i)]);
@@ -347,9 +395,11 @@ export interface CoreResult {
 /** Replays one source through a fresh core: the common case, and the tests'. */
 export async function replayCore(
   source: ByteSource,
-  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number } & Omit<CoreInput, 'source' | 'format'>,
+  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number; maxMemoryBytes?: number } & Omit<CoreInput, 'source' | 'format'>,
 ): Promise<CoreResult> {
-  const session = new CoreSession({ machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes });
+  const session = new CoreSession({
+    machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes, maxMemoryBytes: opts.maxMemoryBytes,
+  });
   const finished = await session.feed({ ...opts, source, format: opts.decode.format });
   return { stats: session.stats(), stopped: !finished };
 }

@@ -18,6 +18,8 @@ export interface PipelineRequest {
   sizeShift: boolean;
   strict: boolean;
   machine: MachineConfig;
+  /** Most WebAssembly memory the simulating core may use. */
+  maxMemoryBytes?: number;
   /** Ring geometry (tests use tiny slots to cut events anywhere). */
   shape?: RingShape;
 }
@@ -38,6 +40,8 @@ export async function replayPipelined(req: PipelineRequest): Promise<PipelineRes
   const shape = req.shape ?? DEFAULT_SHAPE;
   const ring = createRing(shape);
   const job: DecodeJob = { ring, shape, paths: req.paths, format: req.format, sizeShift: req.sizeShift, strict: req.strict };
+  // First, so a core that cannot start leaves no thread behind.
+  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift, maxMemoryBytes: req.maxMemoryBytes });
   // The worker runs the compiled driver (tests run against the build too).
   const worker = new Worker(join(packageRoot(), 'dist', 'src', 'engine', 'decode-worker.js'), { workerData: job });
   let outcome: DecodeOutcome | null = null;
@@ -73,10 +77,14 @@ export async function replayPipelined(req: PipelineRequest): Promise<PipelineRes
     },
     close() {},
   };
-  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift });
-  await session.feed({ source: events, format: 'tlbt' });
-  await finished;
-  await worker.terminate();
+  try {
+    await session.feed({ source: events, format: 'tlbt' });
+    await finished;
+  } finally {
+    // Also when the simulation failed (e.g. --max-memory) while the worker
+    // waits for room in the ring: terminating it ends that wait.
+    await worker.terminate();
+  }
   const result = outcome as DecodeOutcome | null;
   if (!result) throw new Error('the decoding thread ended without a result');
   if (!result.ok) throw result.userError ? new UserError(result.message) : new Error(result.message);
