@@ -29,6 +29,26 @@ export const POLICY_FIFO = 1;
 export const POLICY_RANDOM = 2;
 export const POLICY_PLRU = 3;
 
+// Victim choice when the frame pool is full (docs/metrics.md, Physical memory).
+export const EVICT_LRU = 0;
+export const EVICT_FIFO = 1;
+export const EVICT_CLOCK = 2;
+export const EVICT_OPT = 3;
+
+// Kernel layouts (docs/metrics.md, Kernel layouts).
+export const LAYOUT_FLAT = 0;
+export const LAYOUT_LINUX = 1;
+export const LAYOUT_PINTOS = 2;
+
+// Region permissions (a /proc/PID/maps line's rwx).
+export const PERM_READ = 1;
+export const PERM_WRITE = 2;
+export const PERM_EXEC = 4;
+
+// Frame allocation order.
+export const ALLOC_SEQUENTIAL = 0;
+export const ALLOC_SHUFFLED = 1;
+
 /** First PFN handed out by the sequential frame allocator. */
 export const FIRST_PFN = 256;
 
@@ -107,7 +127,18 @@ export const C_EVENTS = 29;
 export const C_PWC_LOOKUPS = 30;
 /** Page-walk cache hits, same order (4 counters). */
 export const C_PWC_HITS = 34;
-export const COUNTER_COUNT = 38;
+export const C_EVICTIONS = 38;
+export const C_WRITEBACKS = 39;
+export const C_SHOOTDOWNS = 40;
+/** Translations made (pages looked up): the length of OPT's pre-pass record. */
+export const C_TRANSLATIONS = 41;
+export const C_FAULTS_INVALID = 42;
+export const C_PROT_READ = 43;
+export const C_PROT_WRITE = 44;
+export const C_PROT_EXEC = 45;
+export const C_PROT_USER = 46;
+export const C_KPTI_SWITCHES = 47;
+export const COUNTER_COUNT = 48;
 
 /** Distinct [PAGE_FAULT] reasons kept; further ones count as "other". */
 export const REASON_CAPACITY = 32;

@@ -13,10 +13,15 @@ import { setMode, output, outputEvents, clearOutput } from "./dispatch";
 import {
   configureMachine, drainTranslationCounts, l1d, l1i, l2, accessCounts, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
+  invalidAccesses, protectionFaults, kptiSwitches, configureChecks,
 } from "./machine/mmu";
-import { walks, walkRefs, minorFaults, levels } from "./machine/pagetable";
+import { configureLayout, setKernelText, beginMap, addRegion } from "./machine/layout";
+import { walks, walkRefs, minorFaults, majorFaults, levels, leaf } from "./machine/pagetable";
 import { configurePwc, pwcLookups, pwcHits } from "./machine/pwc";
-import { framesUsed, pageTableFrames, nextPfn } from "./machine/frames";
+import {
+  framesUsed, pageTableFrames, pfnLimit, evictions, writebacks, shootdowns, translations,
+  configureFrames, recordTranslations, nextUses as opNextUses, futureBuffer as optFutureBuffer,
+} from "./machine/frames";
 import { pfnCounts } from "./observers/pfn";
 import { physicalCapacity, physicalKeys, physicalValues } from "./observers/physical";
 import { internReason, reasonCount, reasonTablePtr, reasonCountsPtr } from "./observers/faults";
@@ -27,18 +32,65 @@ const counterBlock = memory.data(abi.COUNTER_COUNT * 8, 16);
 export function init(
   mode: u32, sizeShift: bool, strict: bool, window: u32,
   l1dEntries: u32, l1dWays: u32, l1dPolicy: u32, l1iEntries: u32, l1iWays: u32, l1iPolicy: u32,
-  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, pcid: bool,
+  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, pcid: bool, pageShift: u32,
 ): void {
   initBatch();
   initInput(strict, window);
   setMode(mode);
   setSizeShift(sizeShift);
-  configureMachine(l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy, seed, paging, pcid);
+  configureMachine(l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy, seed, paging, pcid, pageShift);
 }
 
 /** Turns page-walk caches on with these entries per level (after init). */
 export function pageWalkCaches(pde: u32, pdpte: u32, pml4e: u32, pml5e: u32): void {
-  configurePwc(pde, pdpte, pml4e, pml5e, levels);
+  configurePwc(pde, pdpte, pml4e, pml5e, levels, leaf);
+}
+
+/**
+ * The frame pool (after init, before the first feed): frames = 0 for no
+ * limit; shuffledPool frames in the shuffled allocator's pool without one.
+ */
+export function physicalMemory(frames: u64, evict: u32, alloc: u32, seed: u64, shuffledPool: u64): void {
+  configureFrames(frames, evict, alloc, seed, shuffledPool);
+}
+
+/**
+ * The kernel layout (after init): its kernel half and linear maps, the
+ * kernel text (replaced when ownText), and KPTI. Then any region maps, then
+ * checksReady().
+ */
+export function kernelLayout(kind: u32, ownText: bool, textStart: u64, textEnd: u64): void {
+  configureLayout(kind, levels == 5);
+  if (ownText) setKernelText(textStart, textEnd);
+}
+
+/** Starts the region map of the space named by cr3 (every other space's when !named). */
+export function regionMap(cr3: u64, named: bool): void {
+  beginMap(cr3, named);
+}
+
+/** A region [start, end) of the last map, in ascending order; perms PERM_* bits. */
+export function region(start: u64, end: u64, perms: u32): void {
+  addRegion(start, end, perms);
+}
+
+export function checksReady(kpti: bool): void {
+  configureChecks(kpti);
+}
+
+/** OPT's pre-pass: record every translation's page. */
+export function recordPages(): void {
+  recordTranslations();
+}
+
+/** After the pre-pass: each translation's next use (u32s, C_TRANSLATIONS of them). */
+export function nextUses(): usize {
+  return opNextUses();
+}
+
+/** OPT's second pass: where the driver copies the pre-pass's next uses (before the first feed). */
+export function futureBuffer(count: u64): usize {
+  return optFutureBuffer(count);
 }
 
 export function setFormat(format: u32): void {
@@ -140,7 +192,7 @@ export function counters(): usize {
   put(abi.C_WALKS, walks);
   put(abi.C_WALK_REFS, walkRefs);
   put(abi.C_FAULTS_MINOR, minorFaults);
-  put(abi.C_FAULTS_MAJOR, 0);
+  put(abi.C_FAULTS_MAJOR, majorFaults);
   put(abi.C_FAULTS_NONCANONICAL, nonCanonical);
   put(abi.C_FAULTS_OBSERVED, observedFaults);
   put(abi.C_FRAMES_USED, framesUsed);
@@ -151,9 +203,16 @@ export function counters(): usize {
   put(abi.C_FLUSHES, flushes);
   put(abi.C_BAD_LINES, badLines);
   put(abi.C_LINES, lines);
-  put(abi.C_PFN_LIMIT, framesUsed == 0 ? 0 : nextPfn);
+  put(abi.C_PFN_LIMIT, pfnLimit);
   put(abi.C_IGNORED_LINES, ignoredLines);
   put(abi.C_EVENTS, eventsRead);
+  put(abi.C_EVICTIONS, evictions);
+  put(abi.C_WRITEBACKS, writebacks);
+  put(abi.C_SHOOTDOWNS, shootdowns);
+  put(abi.C_TRANSLATIONS, translations);
+  put(abi.C_FAULTS_INVALID, invalidAccesses);
+  for (let k = 0; k < 4; k++) put(abi.C_PROT_READ + k, load<u64>(protectionFaults + (<usize>k << 3)));
+  put(abi.C_KPTI_SWITCHES, kptiSwitches);
   for (let k = 0; k < 4; k++) {
     put(abi.C_PWC_LOOKUPS + k, load<u64>(pwcLookups + (<usize>k << 3)));
     put(abi.C_PWC_HITS + k, load<u64>(pwcHits + (<usize>k << 3)));

@@ -3,7 +3,11 @@
 // Results go to stdout; bad-line reports and errors to stderr.
 
 import { Command, CommanderError, Option } from 'commander';
-import { checkMachine, parseFormat, parseGeometry, parseOptionalGeometry, parsePolicy, parsePwc, parseSeed } from './config.js';
+import {
+  checkMachine, parseAllocator, parseEviction, parseFormat, parseFrames, parseGeometry, parseMem, parseOptionalGeometry,
+  parseKernelText, parseLayout, parsePageSize, parsePolicy, parsePwc, parseSeed,
+} from './config.js';
+import { loadMaps } from './input/maps.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 import type { BadLine } from './engine/core.js';
 import { DEFAULT_MACHINE, FORMATS, PAGING_MODES, type MachineConfig, type PagingMode } from './model.js';
@@ -48,6 +52,15 @@ interface ReplayFlags {
   paging: string;
   pwc: string;
   pcid?: boolean;
+  huge: string;
+  frames?: string;
+  mem?: string;
+  evict?: string;
+  alloc: string;
+  layout: string;
+  kernelText?: string;
+  maps?: string[];
+  kpti?: boolean;
   sizeShift?: boolean;
   strict?: boolean;
   json?: boolean;
@@ -77,6 +90,22 @@ function machineFrom(flags: ReplayFlags): MachineConfig {
     pwc: parsePwc(flags.pwc),
     pcid: !!flags.pcid,
   };
+  const pageSize = parsePageSize(flags.huge);
+  if (pageSize !== '4K') machine.pageSize = pageSize;
+  if (flags.frames !== undefined && flags.mem !== undefined) throw new UserError('--frames and --mem both set the memory size: give one');
+  if (flags.frames !== undefined) machine.frames = parseFrames(flags.frames);
+  if (flags.mem !== undefined) machine.frames = parseMem(flags.mem);
+  if (flags.evict !== undefined) {
+    if (machine.frames === undefined) throw new UserError('--evict needs a memory size (--frames N or --mem SIZE)');
+    machine.evict = parseEviction(flags.evict);
+  }
+  const alloc = parseAllocator(flags.alloc);
+  if (alloc !== 'sequential') machine.alloc = alloc;
+  const layout = parseLayout(flags.layout);
+  if (layout !== 'flat') machine.layout = layout;
+  if (flags.kernelText !== undefined) machine.kernelText = parseKernelText(flags.kernelText);
+  if (flags.maps) machine.maps = flags.maps.map(loadMaps);
+  if (flags.kpti) machine.kpti = true;
   checkMachine(machine);
   return machine;
 }
@@ -183,10 +212,19 @@ function program(): Command {
     .option('--l1d-policy <policy>', 'the L1 dTLB\'s policy, overriding --policy')
     .option('--l1i-policy <policy>', 'the L1 iTLB\'s policy, overriding --policy')
     .option('--l2-policy <policy>', 'the L2 TLB\'s policy, overriding --policy')
-    .option('--seed <n>', 'seed of the random policy\'s generator', '1')
+    .option('--seed <n>', 'seed of the random TLB policy and of the shuffled allocator', '1')
     .addOption(new Option('--paging <mode>', 'page-table format: 2, 3, 4 or 5 levels').choices([...PAGING_MODES]).default('x86-64'))
     .option('--pwc <sizes>', 'page-walk caches: none, default (pde 32, pdpte 8, pml4e 4, pml5e 2) or e.g. pde=32,pdpte=8', 'none')
     .option('--pcid', 'keep TLB entries across context switches (tagged by address space)')
+    .option('--huge <size>', 'map every page at this size: 4K, 2M, 4M (x86-32) or 1G', '4K')
+    .option('--frames <n>', 'physical memory of N 4 KiB frames (data and page tables); a full pool evicts data pages')
+    .option('--mem <size>', 'physical memory as a size, e.g. 64M or 1G (instead of --frames)')
+    .option('--evict <policy>', 'which data page a full pool gives up: lru (default), fifo, clock or opt (Belady; reads the trace twice)')
+    .option('--alloc <order>', 'frame allocation order: sequential, or shuffled by --seed (fragmented)', 'sequential')
+    .option('--layout <layout>', 'kernel half: flat (none), linux (direct map, global kernel entries) or pintos (KERN_BASE)', 'flat')
+    .option('--kernel-text <range>', 'read-only kernel text START-END in hex, or none (default: the layout\'s)')
+    .option('--maps <file>', '/proc/PID/maps regions to check accesses against; 0xCR3=FILE for one address space (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--kpti', 'kernel page-table isolation: user and kernel tables per process, switched at every kernel entry and exit')
     .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
     .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
     .option('--json', 'print one JSON object (docs/json.md) instead of the summary')
@@ -201,6 +239,10 @@ Examples:
   tlbscope replay trace.log.gz --l1d 16:4 --l2 none --policy fifo
   tlbscope replay trace.log.gz --policy plru --l2-policy random --seed 7
   tlbscope replay trace.log.gz --paging la57 --pwc default
+  tlbscope replay trace.log.gz --huge 2M --l1d 32:4
+  tlbscope replay trace.log.gz --mem 16M --evict clock
+  tlbscope replay kernel.log.gz --layout linux --kpti --pcid
+  tlbscope replay ls.log.gz --size-shift --maps ls.maps
   tlbscope replay ls.log.gz --size-shift --json > ls.json
   tlbscope replay part1.log.gz part2.log.gz        # one trace in two files
   tlbscope replay a.log.gz b.log.gz c.log.gz --jobs 2   # three traces, two at a time

@@ -20,6 +20,42 @@ export const PAGING_MODES = ['x86-32', 'pae', 'x86-64', 'la57'] as const;
 export type PagingMode = (typeof PAGING_MODES)[number];
 export const PAGING_LEVELS: Record<PagingMode, number> = { 'x86-32': 2, pae: 3, 'x86-64': 4, la57: 5 };
 
+/** Page sizes (`--huge`): every page of the run is mapped at this size. */
+export const PAGE_SIZES = ['4K', '2M', '4M', '1G'] as const;
+export type PageSize = (typeof PAGE_SIZES)[number];
+/** log2 of each page size in bytes. */
+export const PAGE_SHIFTS: Record<PageSize, number> = { '4K': 12, '2M': 21, '4M': 22, '1G': 30 };
+/** The page sizes each paging mode can map (x86-32 has PSE 4 MiB pages; PAE 2 MiB; 64-bit modes 2 MiB and 1 GiB). */
+export const MODE_PAGE_SIZES: Record<PagingMode, readonly PageSize[]> = {
+  'x86-32': ['4K', '4M'],
+  pae: ['4K', '2M'],
+  'x86-64': ['4K', '2M', '1G'],
+  la57: ['4K', '2M', '1G'],
+};
+
+/** Which resident data page a full frame pool gives up (docs/metrics.md, Physical memory). */
+export const EVICTION_POLICIES = ['lru', 'fifo', 'clock', 'opt'] as const;
+export type EvictionPolicy = (typeof EVICTION_POLICIES)[number];
+
+/** Whether address spaces have a kernel half, and where it maps (docs/metrics.md, Kernel layouts). */
+export const LAYOUTS = ['flat', 'linux', 'pintos'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
+/** A region of a /proc/PID/maps file: [start, end) with its permissions. */
+export interface Region {
+  start: bigint;
+  end: bigint;
+  read: boolean;
+  write: boolean;
+  exec: boolean;
+}
+
+/** The order in which free frames are handed out. */
+export const ALLOCATORS = ['sequential', 'shuffled'] as const;
+export type Allocator = (typeof ALLOCATORS)[number];
+/** Frames in the shuffled allocator's pool when no --frames limit sets it: 4 GiB. */
+export const SHUFFLED_POOL_FRAMES = 1 << 20;
+
 /** The policy a level uses. */
 export function policyOf(machine: MachineConfig, level: TlbLevel): Policy {
   return machine.levelPolicies?.[level] ?? machine.policy;
@@ -50,6 +86,22 @@ export interface MachineConfig {
   paging?: PagingMode;
   /** Keep TLB entries (tagged by address space) across context switches. */
   pcid: boolean;
+  /** Size every page is mapped at (default 4K). */
+  pageSize?: PageSize;
+  /** Physical memory in 4 KiB frames (data and page tables); absent: unlimited. */
+  frames?: number;
+  /** Victim choice when the frame pool is full (default lru); only with `frames`. */
+  evict?: EvictionPolicy;
+  /** Frame allocation order (default sequential); `shuffled` draws from `seed`. */
+  alloc?: Allocator;
+  /** Kernel half and its linear maps (default flat: none). */
+  layout?: Layout;
+  /** Read-only kernel text [start, end); absent: the layout's default (docs/metrics.md). null: none. */
+  kernelText?: { start: bigint; end: bigint } | null;
+  /** User-half regions: `cr3` null for every address space without its own map. */
+  maps?: Array<{ cr3: bigint | null; regions: Region[] }>;
+  /** Page-table isolation (needs layout linux). */
+  kpti?: boolean;
 }
 
 export interface DecodeOptions {
@@ -88,15 +140,24 @@ export interface Stats {
   };
   faults: {
     minor: number;
+    /** Touches of evicted pages (0 without a frame limit). */
     major: number;
     nonCanonical: number;
+    /** Translations outside every region of the space's map. */
+    invalid: number;
+    /** Translations the permissions forbid, by kind. */
+    protection: { read: number; write: number; exec: number; user: number };
     observed: number;
     /** [PAGE_FAULT] lines by reason text, in order of first appearance. */
     observedByReason: Record<string, number>;
   };
   frames: { used: number; pageTable: number };
+  /** Present with a frame limit (machine.frames). */
+  memory?: { frames: number; evictions: number; writebacks: number; shootdowns: number };
   contexts: number;
   contextSwitches: number;
+  /** CR3 switches between a process's user and kernel tables under KPTI. */
+  kptiSwitches: number;
   invlpg: number;
   flushes: number;
   badLines: number;

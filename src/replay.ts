@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { openSource, peek, type ByteSource } from './input/source.js';
 import { sniffFormat } from './input/sniff.js';
 import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } from './input/tlbt.js';
-import { CoreSession, type BadLine } from './engine/core.js';
+import { CoreSession, needsPrePass, prePass, type BadLine } from './engine/core.js';
 import { replayPipelined } from './engine/pipeline.js';
 import { UserError } from './errors.js';
 import { FORMATS, type Format, type MachineConfig, type Stats } from './model.js';
@@ -89,7 +89,8 @@ const PIPELINE_MIN_BYTES = 64 << 20;
 function useTwoThreads(req: ReplayRequest): boolean {
   const threads = req.threads ?? 'auto';
   if (threads !== 'auto') return threads === 2;
-  if (availableParallelism() < 2 || req.format === 'tlbt') return false;
+  // OPT's pre-pass reads the inputs on this thread (a cheap pass next to the real one).
+  if (availableParallelism() < 2 || req.format === 'tlbt' || needsPrePass(req.machine)) return false;
   let bytes = 0;
   for (const path of req.paths) {
     // stdin belongs to this thread; a .tlbt input needs no decoding thread.
@@ -110,7 +111,23 @@ export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
     for (const [trace, bad] of r.bad) req.onBadLine?.(trace, bad);
     return { traces: r.traces, formats: r.formats, stats: r.stats, seconds: (performance.now() - start) / 1000, stopped: r.stopped };
   }
-  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift, strict: req.strict, maxMemoryBytes: req.maxMemoryBytes });
+  const options = { machine: req.machine, sizeShift: req.sizeShift, strict: req.strict, maxMemoryBytes: req.maxMemoryBytes };
+  let future: Uint32Array | undefined;
+  if (needsPrePass(req.machine)) {
+    if (req.paths.includes('-')) throw new UserError('--evict opt reads the trace twice, so it cannot read stdin (give a file)');
+    future = await prePass(options, async (session) => {
+      for (const path of req.paths) {
+        const input = await openInput(path, req.format);
+        try {
+          if (!(await feedInput(session, input, {}))) return false;
+        } finally {
+          input.source.close();
+        }
+      }
+      return true;
+    });
+  }
+  const session = new CoreSession({ ...options, future });
   const traces: string[] = [];
   const formats: Format[] = [];
   let stopped = false;

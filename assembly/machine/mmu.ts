@@ -3,15 +3,21 @@
 // tables, and keeps the address-space state. Semantics: docs/metrics.md.
 
 import {
-  OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
+  OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
   FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA,
 } from "../abi";
 import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
 import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
-import { walk, translatable, configurePaging, vpnBits } from "./pagetable";
+import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
 import { flushPwc } from "./pwc";
+import { tracking, track } from "./frames";
+import {
+  layout, inKernelHalf, inKernelText, linearFrame, anyMaps, mapFor, regionPermissions,
+  PERM_READ, PERM_WRITE, PERM_EXEC,
+} from "./layout";
+import { LAYOUT_FLAT, OP_READ } from "../abi";
 
 // Tags keep the significant bits of a translatable VPN (vpnBits: 20, 36 or
 // 45 by paging mode) and the address space above them, so entries of
@@ -24,10 +30,27 @@ let tagMask: u64 = (<u64>1 << 36) - 1;
   return (vpn & tagMask) | (<u64>currentSpace << tagShift);
 }
 
+// Page numbers are va >> pageShift (12, or 21/22/30 for huge pages); a
+// translatable page is checked by its first 4 KiB page, vpn << hugeShift.
+let pageShift: u64 = 12;
+let hugeShift: u64 = 0;
+
 export let l1d: Tlb | null = null;
 export let l1i: Tlb | null = null;
 export let l2: Tlb | null = null;
 let pcid = false;
+let kpti = false;
+// A kernel layout or region maps: every translation is checked first (the slow path).
+let checking = false;
+/** The tag space of global (kernel-half) entries: the largest space id a tag can hold. */
+let kernelTag: u64 = 0;
+// The mode of the current access (1 = kernel); -1 before the first access.
+let mode: i32 = -1;
+let lastFetchMode: i32 = -1;   // the mode of the last fetch, -1 before the first
+export let invalidAccesses: u64 = 0;
+/** Protection faults by kind: read, write, exec, user (u64[4]). */
+export const protectionFaults = memory.data(32, 8);
+export let kptiSwitches: u64 = 0;
 
 /** Accesses by op: u64[3], indexed by OP_READ, OP_WRITE, OP_FETCH. */
 export const accessCounts = memory.data(24, 8);
@@ -46,6 +69,12 @@ let spaceIds = new Map<u64, u32>();
 let spaceUsed: Array<bool> = [false];
 let currentSpace: u32 = 0;
 let currentUsed = false;     // spaceUsed[currentSpace], hoisted for the hot path
+let spaceNames: Array<u64> = [0];
+let spaceNamed: Array<bool> = [false];
+let spaceMaps: Array<i32> = [-1];
+let currentMap: i32 = -1;
+let rooted: Array<bool> = [false];
+let currentRooted = false;
 let anyAccess = false;
 let startName: u64 = 0;      // the CR3 that named the starting space, if any
 let startNamed = false;
@@ -53,15 +82,24 @@ let startNamed = false;
 /** `seed` starts each level's random generator at seed + 1, + 2, + 3. */
 export function configureMachine(
   l1dEntries: u32, l1dWays: u32, l1dPolicy: u32, l1iEntries: u32, l1iWays: u32, l1iPolicy: u32,
-  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, withPcid: bool,
+  l2Entries: u32, l2Ways: u32, l2Policy: u32, seed: u64, paging: u32, withPcid: bool, shift: u32,
 ): void {
-  configurePaging(paging);
+  pageShift = <u64>shift;
+  hugeShift = <u64>shift - 12;
+  configurePaging(paging, shift);
   tagShift = vpnBits;
   tagMask = (<u64>1 << vpnBits) - 1;
+  kernelTag = (<u64>1 << (63 - tagShift)) - 1;
   l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1);
   l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2);
   l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, l2Policy, false, seed + 3);
   pcid = withPcid;
+}
+
+/** Call after configureMachine and the layout and maps: turns the checked path on if needed. */
+export function configureChecks(withKpti: bool): void {
+  kpti = withKpti;
+  checking = layout != <u32>LAYOUT_FLAT || anyMaps();
 }
 
 function flushAll(): void {
@@ -69,6 +107,19 @@ function flushAll(): void {
   l1d!.flush();
   l1i!.flush();
   if (l2) l2!.flush();
+}
+
+/** A context switch without PCID: global (kernel-half) entries stay, unless KPTI made none global. */
+function flushForSwitch(): void {
+  if (layout == <u32>LAYOUT_FLAT || kpti) {
+    flushAll();
+    return;
+  }
+  flushPwc();
+  let globals = kernelTag << tagShift;
+  l1d!.flushBelow(globals);
+  l1i!.flushBelow(globals);
+  if (l2) l2!.flushBelow(globals);
 }
 
 function switchTo(cr3: u64): void {
@@ -84,43 +135,146 @@ function switchTo(cr3: u64): void {
   } else {
     id = <u32>spaceUsed.length;
     // The space id sits above the VPN in a tag, below the top bit (NO_TAG).
-    if (<u64>id >> (63 - tagShift) != 0) abort("too many address spaces for a TLB tag");
+    // KPTI doubles the ids; the largest id is the kernel's.
+    if ((<u64>id * 2 + 1) >= kernelTag) abort("too many address spaces for a TLB tag");
     spaceIds.set(cr3, id);
     spaceUsed.push(false);
+    spaceNames.push(cr3);
+    spaceNamed.push(true);
+    spaceMaps.push(-1);
+    rooted.push(false);
   }
   if (id == currentSpace) return;
   contextSwitches++;
   currentSpace = id;
   currentUsed = spaceUsed[id];
-  if (!pcid) flushAll();
+  currentRooted = rooted[id];
+  currentMap = spaceMaps[id];
+  if (!pcid) flushForSwitch();
 }
 
 function firstAccessOfSpace(): void {
   if (!anyAccess) {
     anyAccess = true;
-    if (startNamed) spaceIds.set(startName, 0);
+    if (startNamed) {
+      spaceIds.set(startName, 0);
+      spaceNames[0] = startName;
+      spaceNamed[0] = true;
+    }
   }
   spaceUsed[currentSpace] = true;
   currentUsed = true;
   contexts++;
+  // The start space without a CR3 goes by 0x0 in --maps.
+  currentMap = mapFor(spaceNames[currentSpace], true);
+  spaceMaps[currentSpace] = currentMap;
 }
 
-function translate(l1: Tlb, vpn: u64): void {
-  if (!translatable(vpn)) {
+/** The space's root table (and its KPTI user root) on its first translation. */
+function makeRoot(): void {
+  ensureRoot(currentSpace, kpti);
+  rooted[currentSpace] = true;
+  currentRooted = true;
+}
+
+function translate(l1: Tlb, vpn: u64, op: u32): void {
+  if (!translatable(vpn << hugeShift)) {
     nonCanonical++;
     return;
   }
+  if (!currentRooted) makeRoot();
   let tag = tagOf(vpn);
+  let pfn = resolve(l1, vpn, tag, currentSpace, <u64>currentSpace);
+  if (tracking) track(<u64>pfn, op == OP_WRITE, tag);
+}
+
+// @ts-ignore: decorator
+@inline function resolve(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64): i64 {
   let pfn = l1.lookup(tag, vpn);
   if (pfn < 0) {
     let second = l2;
     if (second) pfn = second.lookup(tag, vpn);
     if (pfn < 0) {
-      pfn = <i64>walk(currentSpace, vpn);
+      pfn = <i64>walk(tree, vpn << hugeShift, keySpace);
       if (second) second.fill(tag, <u64>pfn);
     }
     l1.fill(tag, <u64>pfn);
   }
+  return pfn;
+}
+
+/** The tag space of a page's entries: the process, the kernel's global space, or under KPTI (process, mode). */
+// @ts-ignore: decorator
+@inline function tagSpace(kernelPage: bool, m: i32): u64 {
+  if (kpti) return <u64>currentSpace * 2 + <u64>m;
+  return kernelPage ? kernelTag : <u64>currentSpace;
+}
+
+/**
+ * translate() under a kernel layout or region maps: the page's half, the
+ * mode and the permissions decide whether it is looked up, and in which
+ * table and tag space. `address` is the first byte the access touches in it.
+ */
+function translateChecked(l1: Tlb, vpn: u64, op: u32, address: u64): void {
+  let first4k = vpn << hugeShift;
+  if (!translatable(first4k)) {
+    nonCanonical++;
+    return;
+  }
+  let kernelPage = inKernelHalf(first4k << 12);
+  if (kernelPage) {
+    if (mode == 0) {
+      store<u64>(protectionFaults + 24, load<u64>(protectionFaults + 24) + 1);
+      return;
+    }
+    if (op == OP_WRITE && inKernelText(address)) {
+      store<u64>(protectionFaults + 8, load<u64>(protectionFaults + 8) + 1);
+      return;
+    }
+  } else if (currentMap >= 0) {
+    let perms = regionPermissions(currentMap, address);
+    if (perms < 0) {
+      invalidAccesses++;
+      return;
+    }
+    let needed = op == OP_READ ? PERM_READ : op == OP_WRITE ? PERM_WRITE : PERM_EXEC;
+    if ((perms & needed) == 0) {
+      let kind = <usize>op << 3; // read, write, exec: the op's own slot
+      store<u64>(protectionFaults + kind, load<u64>(protectionFaults + kind) + 1);
+      return;
+    }
+  }
+  if (!currentRooted) makeRoot();
+  let space = tagSpace(kernelPage, mode);
+  let tag = (vpn & tagMask) | (space << tagShift);
+  let pfn = resolve(l1, vpn, tag, kernelPage ? KERNEL_TREE : currentSpace, space);
+  // A linear page's frame is outside the pool: nothing to track but the pre-pass's record.
+  if (tracking) track(kernelPage && linearFrame(first4k << 12) >= 0 ? 0 : <u64>pfn, op == OP_WRITE, tag);
+}
+
+/**
+ * Invalidates the evicted page (its table: a space or the kernel's; 4 KiB
+ * page vpn) in every TLB, under every tag space its entries can have; true
+ * if some TLB held it.
+ */
+export function shootDown(tree: u32, vpn: u64): bool {
+  let page = vpn >> hugeShift;
+  if (!kpti) return invalidateEverywhere(page, tree == KERNEL_TREE ? kernelTag : <u64>tree);
+  if (tree != KERNEL_TREE) {
+    let user = invalidateEverywhere(page, <u64>tree * 2);
+    return invalidateEverywhere(page, <u64>tree * 2 + 1) || user;
+  }
+  let held = false;
+  for (let p: u64 = 0; p < <u64>spaceUsed.length; p++) held = invalidateEverywhere(page, p * 2 + 1) || held;
+  return held;
+}
+
+function invalidateEverywhere(page: u64, space: u64): bool {
+  let tag = (page & tagMask) | (space << tagShift);
+  let held = l1d!.invalidate(tag, page);
+  held = l1i!.invalidate(tag, page) || held;
+  if (l2) held = l2!.invalidate(tag, page) || held;
+  return held;
 }
 
 /** Makes the per-PFN counts complete (the L1s hold some back). */
@@ -144,21 +298,43 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
     }
   }
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
-  let first = va >> 12;
-  let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> 12;
-  translate(l1, first);
+  let first = va >> pageShift;
+  let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
+  if (checking) {
+    accessChecked(l1, op, va, first, last);
+    return;
+  }
+  translate(l1, first, op);
   if (last != first) {
     crossings++;
-    translate(l1, last);
+    translate(l1, last, op);
+  }
+}
+
+function accessChecked(l1: Tlb, op: u32, va: u64, first: u64, last: u64): void {
+  // The mode follows the last fetch; before any fetch, the access's own address.
+  let kernel: i32 = inKernelHalf(va) ? 1 : 0;
+  let m = op == OP_FETCH || lastFetchMode < 0 ? kernel : lastFetchMode;
+  if (op == OP_FETCH) lastFetchMode = kernel;
+  if (kpti && mode >= 0 && m != mode) {
+    kptiSwitches++;
+    if (!pcid) flushAll();
+  }
+  mode = m;
+  translateChecked(l1, first, op, va);
+  if (last != first) {
+    crossings++;
+    translateChecked(l1, last, op, last << pageShift);
   }
 }
 
 function invlpg(va: u64): void {
   invlpgs++;
-  let vpn = va >> 12;
+  let vpn = va >> pageShift;
   flushPwc(); // INVLPG empties the page-walk caches, as on Intel
-  if (!translatable(vpn)) return;
-  let tag = tagOf(vpn);
+  if (!translatable(vpn << hugeShift)) return;
+  // The entry a translation of the page would use now (in the last access's mode).
+  let tag = checking ? (vpn & tagMask) | (tagSpace(inKernelHalf(vpn << pageShift), max<i32>(mode, 0)) << tagShift) : tagOf(vpn);
   l1d!.invalidate(tag, vpn);
   l1i!.invalidate(tag, vpn);
   if (l2) l2!.invalidate(tag, vpn);

@@ -3,16 +3,23 @@
 // nodes so that page-walk caches and huge pages can walk the same structure.
 // A node has room for the widest level (1024 entries in x86-32, else 512).
 //
-// An entry is a u32: 0 when not present, else the child node (upper levels)
-// or the data frame's PFN (the PT). Four bytes rather than a real PTE's eight
+// An entry is a u32: 0 when not present, EVICTED for a page given up under
+// memory pressure, else the child node (upper levels) or the data frame's
+// PFN (the leaf level: the PT, or the PD/PDPT for huge pages). Four bytes rather than a real PTE's eight
 // halve the cache lines a walk misses on; PTE bits, when the model needs
 // them, belong in a parallel array that only faults and fills read.
 
-import { allocDataFrame, allocTableFrame } from "./frames";
+import { allocDataFrame, allocTableFrame, noteLinearFrame } from "./frames";
+import { linearFrame } from "./layout";
 import { probePwc, fillPwc, pwcLevels } from "./pwc";
 import { PAGING_X86_32, PAGING_PAE, PAGING_LA57 } from "../abi";
 
 export let levels: u32 = 4;
+/** The level whose entries map pages: 0 (PT) for 4 KiB pages, 1 (PD) for 2M/4M, 2 (PDPT) for 1G. */
+export let leaf: u32 = 0;
+let dataFrames: u64 = 1;     // 4 KiB frames per data page
+/** A leaf entry of an evicted page; no frame has PFN 1 (frames start at FIRST_PFN). */
+const EVICTED: u32 = 1;
 let nodeBytes: usize = 512 * 4;
 // Per level (0 = the PT): where its index starts in the VPN, and its mask.
 const shifts = memory.data(5 * 4, 4);
@@ -23,7 +30,10 @@ let topOnes: u64 = 0x1ffff;
 /** VPN bits a translatable page can have: the width of a TLB tag's VPN. */
 export let vpnBits: u64 = 36;
 
-export function configurePaging(mode: u32): void {
+/** pageShift: 12, 21, 22 or 30 (the driver checks that the mode maps that size). */
+export function configurePaging(mode: u32, pageShift: u32): void {
+  leaf = pageShift == 12 ? 0 : pageShift == 30 ? 2 : 1;
+  dataFrames = <u64>1 << (pageShift - 12);
   let bits: u32 = 9;
   if (mode == <u32>PAGING_X86_32) {
     levels = 2;
@@ -55,12 +65,16 @@ export function configurePaging(mode: u32): void {
 let nodes: usize = 0;       // the node pool; node 0 is unused so 0 means "none"
 let nodeCount: u32 = 1;
 let nodeCapacity: u32 = 0;
-let roots: usize = 0;       // u32 root node per address space, 0 until its first walk
+let roots: usize = 0;       // u32 root node per address space, 0 until its first translation
 let rootCapacity: u32 = 0;
+/** The tree of the kernel half, shared by every address space (a kernel layout's). */
+export const KERNEL_TREE: u32 = 0xffff_ffff;
+let kernelRoot: u32 = 0;
 
 export let walks: u64 = 0;
 export let walkRefs: u64 = 0;
 export let minorFaults: u64 = 0;
+export let majorFaults: u64 = 0;
 
 function newNode(): u32 {
   if (nodeCount >= nodeCapacity) {
@@ -80,6 +94,10 @@ function newNode(): u32 {
 }
 
 function rootOf(asid: u32): u32 {
+  if (asid == KERNEL_TREE) {
+    if (kernelRoot == 0) kernelRoot = newNode();
+    return kernelRoot;
+  }
   if (asid >= rootCapacity) {
     let capacity = max<u32>(asid + 1, rootCapacity * 2);
     let grown = heap.alloc(<usize>capacity * 4);
@@ -107,25 +125,34 @@ function rootOf(asid: u32): u32 {
   return nodes + <usize>node * nodeBytes + (index << 2);
 }
 
+/** An address space's root on its first translation; under KPTI, then its user table's root. */
+export function ensureRoot(asid: u32, kpti: bool): void {
+  rootOf(asid);
+  if (kpti) allocTableFrame(); // shares the user half's tables: a frame, no node
+}
+
 /**
- * Walks asid's tables for vpn and returns the data frame. A page that is not
- * mapped is a minor fault: the missing tables are allocated top-down, then
- * the data frame, and the walk completes. Page-walk caches decide how many
- * entries the walk reads.
+ * Walks asid's tables for the page holding 4 KiB page vpn and returns its
+ * data frame. A page that is not mapped is a minor fault (a major one if it
+ * was evicted): the missing tables are allocated top-down, then the data
+ * frame, and the walk completes. Page-walk caches decide how many entries
+ * the walk reads.
  */
-export function walk(asid: u32, vpn: u64): u64 {
+export function walk(asid: u32, vpn: u64, keySpace: u64): u64 {
   walks++;
   let hit: u32 = 0;
   if (pwcLevels() != 0) {
     // Each upper level's key: the address space and the bits that select its entry.
     let significant = vpn & ((<u64>1 << vpnBits) - 1);
     for (let k: u32 = 1; k < levels; k++) {
-      store<u64>(pwcKeys + (<usize>(k - 1) << 3), (significant >> load<u32>(shifts + (<usize>k << 2))) | (<u64>asid << vpnBits));
+      store<u64>(pwcKeys + (<usize>(k - 1) << 3), (significant >> load<u32>(shifts + (<usize>k << 2))) | (keySpace << vpnBits));
     }
     hit = probePwc(pwcKeys);
   }
-  walkRefs += hit != 0 ? hit : levels;
-  let pfn = descend(asid, vpn);
+  walkRefs += (hit != 0 ? hit : levels) - leaf;
+  // A linear page is mapped from boot: no tables of ours, no fault.
+  let linear = asid == KERNEL_TREE ? linearFrame(vpn << 12) : -1;
+  let pfn = linear >= 0 ? noteLinearFrame(<u64>linear) : descend(asid, vpn);
   if (pwcLevels() != 0) fillPwc(pwcKeys, hit != 0 ? hit : levels);
   return pfn;
 }
@@ -134,7 +161,7 @@ const pwcKeys = memory.data(4 * 8, 8);
 
 function descend(asid: u32, vpn: u64): u64 {
   let node = rootOf(asid);
-  for (let level: u32 = levels - 1; level > 0; level--) {
+  for (let level: u32 = levels - 1; level > leaf; level--) {
     let child = load<u32>(slotOf(node, vpn, level));
     if (child == 0) {
       child = newNode(); // may move the pool, so the slot is taken again
@@ -142,11 +169,19 @@ function descend(asid: u32, vpn: u64): u64 {
     }
     node = child;
   }
-  let pte = slotOf(node, vpn, 0);
-  let pfn = load<u32>(pte);
-  if (pfn != 0) return <u64>pfn;
-  minorFaults++;
-  let frame = allocDataFrame();
-  store<u32>(pte, <u32>frame);
+  let pfn = load<u32>(slotOf(node, vpn, leaf));
+  if (pfn > EVICTED) return <u64>pfn;
+  if (pfn == EVICTED) majorFaults++;
+  else minorFaults++;
+  // Taking a frame may evict a page (never a table), so the node stays put.
+  let frame = allocDataFrame(asid, vpn, dataFrames);
+  store<u32>(slotOf(node, vpn, leaf), <u32>frame);
   return frame;
+}
+
+/** Marks the evicted page (asid, vpn) not present; its tables stay. */
+export function unmapEvicted(asid: u32, vpn: u64): void {
+  let node = asid == KERNEL_TREE ? kernelRoot : load<u32>(roots + (<usize>asid << 2));
+  for (let level: u32 = levels - 1; level > leaf; level--) node = load<u32>(slotOf(node, vpn, level));
+  store<u32>(slotOf(node, vpn, leaf), EVICTED);
 }

@@ -46,8 +46,11 @@ export class Tlb {
   clock: u64 = 0;
   lookups: u64 = 0;
   misses: u64 = 0;
-  /** After a missed lookup: the slot the next fill() of that page replaces. */
+  /** After a missed lookup: the first slot of the page's set, and the slot fill() replaces. */
+  victimBase: usize = 0;
   victim: usize = 0;
+  /** An entry was invalidated since the last lookup: the victim is stale. */
+  invalidated: bool = false;
   lastTag: u64 = NO_TAG;
   lastSlot: usize = 0;   // byte offset of the last hit's or fill's entry
 
@@ -107,18 +110,27 @@ export class Tlb {
       return load<i64>(this.pfns + slot);
     }
     this.misses++;
-    let victim = oldestWay(this.stamps + (base << 3), this.ways);
-    // A full set (no stamp 0) under random or PLRU: the policy's own choice.
-    if (this.policy > <u32>POLICY_FIFO && load<u64>(this.stamps + ((base + victim) << 3)) != 0) {
-      victim = this.policy == <u32>POLICY_RANDOM ? this.draw() : this.plruVictim(base);
-    }
-    this.victim = base + victim;
+    this.victimBase = base;
+    this.victim = base + oldestWay(this.stamps + (base << 3), this.ways);
     return -1;
   }
 
-  /** Fills the page whose lookup() just missed; nothing may touch this TLB in between. */
+  /**
+   * Fills the page whose lookup() just missed. Only invalidate() may touch
+   * this TLB in between (a walk's eviction shoots entries down): then the
+   * victim is chosen again, as the set now stands.
+   */
   // @ts-ignore: decorator
   @inline fill(tag: u64, pfn: u64): void {
+    let base = this.victimBase;
+    if (this.invalidated) {
+      this.invalidated = false;
+      this.victim = base + oldestWay(this.stamps + (base << 3), this.ways);
+    }
+    // A full set (no stamp 0) under random or PLRU: the policy's own choice.
+    if (this.policy > <u32>POLICY_FIFO && load<u64>(this.stamps + (this.victim << 3)) != 0) {
+      this.victim = base + (this.policy == <u32>POLICY_RANDOM ? this.draw() : this.plruVictim(base));
+    }
     let slot = this.victim << 3;
     if (this.counting) {
       this.handOver(slot);
@@ -135,9 +147,10 @@ export class Tlb {
     }
   }
 
-  /** Invalidates the entry with this tag, if present. */
-  invalidate(tag: u64, vpn: u64): void {
+  /** Invalidates the entry with this tag; true if there was one. */
+  invalidate(tag: u64, vpn: u64): bool {
     let base = this.setBase(vpn);
+    let found = false;
     for (let w: usize = 0; w < this.ways; w++) {
       let slot = (base + w) << 3;
       if (load<u64>(this.tags + slot) == tag) {
@@ -145,8 +158,11 @@ export class Tlb {
         this.handOver(slot);
         store<u64>(this.tags + slot, NO_TAG);
         store<u64>(this.stamps + slot, 0);
+        found = true;
+        this.invalidated = true;
       }
     }
+    return found;
   }
 
   /** splitmix64: the next random way of a full set. */
@@ -206,6 +222,21 @@ export class Tlb {
   drainCounts(): void {
     let slots = <usize>(this.sets * <u64>this.stride);
     for (let i: usize = 0; i < slots; i++) this.handOver(i << 3);
+  }
+
+  /** Invalidates every entry whose tag is below `keep` (a switch keeps global entries). */
+  flushBelow(keep: u64): void {
+    this.lastTag = NO_TAG;
+    this.invalidated = true;
+    let slots = <usize>(this.sets * <u64>this.stride);
+    for (let i: usize = 0; i < slots; i++) {
+      let slot = i << 3;
+      if (load<u64>(this.tags + slot) < keep) {
+        this.handOver(slot);
+        store<u64>(this.tags + slot, NO_TAG);
+        store<u64>(this.stamps + slot, 0);
+      }
+    }
   }
 
   flush(): void {

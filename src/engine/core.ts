@@ -9,14 +9,22 @@ import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { ByteSource } from '../input/source.js';
 import { DEFAULT_MAX_MEMORY_BYTES, formatMemorySize, MemoryLimitError, WASM_PAGE_BYTES } from './memory.js';
-import { PAGING_LEVELS, PWC_LEVELS, policyOf, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
+import { PAGE_SHIFTS, PAGING_LEVELS, PWC_LEVELS, SHUFFLED_POOL_FRAMES, policyOf, type EvictionPolicy, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
 
 interface CoreExports {
   init(
     mode: number, sizeShift: number, strict: number, window: number,
     l1dEntries: number, l1dWays: number, l1dPolicy: number, l1iEntries: number, l1iWays: number, l1iPolicy: number,
-    l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, paging: number, pcid: number,
+    l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, paging: number, pcid: number, pageShift: number,
   ): void;
+  physicalMemory(frames: bigint, evict: number, alloc: number, seed: bigint, shuffledPool: bigint): void;
+  kernelLayout(kind: number, ownText: number, textStart: bigint, textEnd: bigint): void;
+  regionMap(cr3: bigint, named: number): void;
+  region(start: bigint, end: bigint, perms: number): void;
+  checksReady(kpti: number): void;
+  recordPages(): void;
+  nextUses(): number;
+  futureBuffer(count: bigint): number;
   setFormat(format: number): void;
   pageWalkCaches(pde: number, pdpte: number, pml4e: number, pml5e: number): void;
   inputWindow(): number;
@@ -56,6 +64,10 @@ export interface CoreOptions {
   windowBytes?: number;
   /** Most bytes of WebAssembly memory the core may use (default 4 GiB, all it can address). */
   maxMemoryBytes?: number;
+  /** OPT's pre-pass: record every translation's page (nextUses() then gives the future). */
+  recordPages?: boolean;
+  /** OPT's second pass: each translation's next use, from the pre-pass. */
+  future?: Uint32Array;
 }
 
 export interface CoreInput {
@@ -100,6 +112,12 @@ const PAGING_IDS: Record<PagingMode, number> = {
   pae: abi.PAGING_PAE,
   'x86-64': abi.PAGING_X86_64,
   la57: abi.PAGING_LA57,
+};
+const EVICT_IDS: Record<EvictionPolicy, number> = {
+  lru: abi.EVICT_LRU,
+  fifo: abi.EVICT_FIFO,
+  clock: abi.EVICT_CLOCK,
+  opt: abi.EVICT_OPT,
 };
 const POLICY_IDS: Record<Policy, number> = {
   lru: abi.POLICY_LRU,
@@ -155,22 +173,45 @@ export class CoreSession {
     this.windowBytes = opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
     const policy = (level: 'l1d' | 'l1i' | 'l2') => POLICY_IDS[policyOf(machine, level)];
     try {
-      this.guard(() =>
+      this.guard(() => {
         this.core.init(
           opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
           machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
           machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1),
-          PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid,
-        ),
-      );
+          PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid, PAGE_SHIFTS[machine.pageSize ?? '4K'],
+        );
+        const pwc = machine.pwc;
+        if (pwc) this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0);
+        this.core.physicalMemory(
+          BigInt(machine.frames ?? 0), EVICT_IDS[machine.evict ?? 'lru'], machine.alloc === 'shuffled' ? abi.ALLOC_SHUFFLED : abi.ALLOC_SEQUENTIAL,
+          BigInt(machine.seed ?? 1), BigInt(SHUFFLED_POOL_FRAMES),
+        );
+        const layout = machine.layout ?? 'flat';
+        const text = machine.kernelText;
+        this.core.kernelLayout(
+          layout === 'linux' ? abi.LAYOUT_LINUX : layout === 'pintos' ? abi.LAYOUT_PINTOS : abi.LAYOUT_FLAT,
+          +(text !== undefined), text?.start ?? 0n, text?.end ?? 0n,
+        );
+        for (const map of machine.maps ?? []) {
+          this.core.regionMap(map.cr3 ?? 0n, +(map.cr3 !== null));
+          for (const r of map.regions) {
+            this.core.region(r.start, r.end, (r.read ? abi.PERM_READ : 0) | (r.write ? abi.PERM_WRITE : 0) | (r.exec ? abi.PERM_EXEC : 0));
+          }
+        }
+        this.core.checksReady(+!!machine.kpti);
+        if (opts.recordPages) this.core.recordPages();
+      });
     } catch (err) {
       if (!(err instanceof MemoryLimitError)) throw err;
       throw new UserError(
         `--max-memory ${formatMemorySize(this.maxMemoryBytes)} is less than the core needs before reading a trace (its ${formatMemorySize(this.windowBytes)} input window and the TLBs)`,
       );
     }
-    const pwc = machine.pwc;
-    if (pwc) this.guard(() => this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0));
+    if (opts.future) {
+      const future = opts.future;
+      const at = this.guard(() => this.core.futureBuffer(BigInt(future.length))) >>> 0;
+      new Uint32Array(this.memory.buffer, at, future.length).set(future);
+    }
     this.windowPtr = this.core.inputWindow() >>> 0;
   }
 
@@ -234,6 +275,14 @@ export class CoreSession {
       if (carry === abi.FEED_STOPPED) return false;
       if (eof) return true;
     }
+  }
+
+  /** After a pre-pass (recordPages): every translation's next use, 0xffffffff for never. */
+  nextUses(): Uint32Array {
+    const block = this.core.counters() >>> 0;
+    const count = new Float64Array(this.memory.buffer, block, abi.COUNTER_COUNT)[abi.C_TRANSLATIONS];
+    const at = this.core.nextUses() >>> 0;
+    return new Uint32Array(this.memory.buffer.slice(at, at + 4 * count));
   }
 
   private handOutEvents(onEvents: (events: Uint8Array) => void): void {
@@ -317,12 +366,15 @@ export class CoreSession {
         minor: c[abi.C_FAULTS_MINOR],
         major: c[abi.C_FAULTS_MAJOR],
         nonCanonical: c[abi.C_FAULTS_NONCANONICAL],
+        invalid: c[abi.C_FAULTS_INVALID],
+        protection: { read: c[abi.C_PROT_READ], write: c[abi.C_PROT_WRITE], exec: c[abi.C_PROT_EXEC], user: c[abi.C_PROT_USER] },
         observed: c[abi.C_FAULTS_OBSERVED],
         observedByReason: this.observedByReason(),
       },
       frames: { used: c[abi.C_FRAMES_USED], pageTable: c[abi.C_FRAMES_PAGETABLE] },
       contexts: c[abi.C_CONTEXTS],
       contextSwitches: c[abi.C_CONTEXT_SWITCHES],
+      kptiSwitches: c[abi.C_KPTI_SWITCHES],
       invlpg: c[abi.C_INVLPG],
       flushes: c[abi.C_FLUSHES],
       badLines: c[abi.C_BAD_LINES] + this.extraBad,
@@ -331,6 +383,14 @@ export class CoreSession {
       physicalPfn: this.physicalCounts(),
     };
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
+    if (this.opts.machine.frames !== undefined) {
+      stats.memory = {
+        frames: this.opts.machine.frames,
+        evictions: c[abi.C_EVICTIONS],
+        writebacks: c[abi.C_WRITEBACKS],
+        shootdowns: c[abi.C_SHOOTDOWNS],
+      };
+    }
     if (this.opts.machine.pwc) {
       const upper = PAGING_LEVELS[this.opts.machine.paging ?? 'x86-64'] - 1;
       stats.walks.pwc = Object.fromEntries(
@@ -392,14 +452,46 @@ export interface CoreResult {
   stopped: boolean;
 }
 
-/** Replays one source through a fresh core: the common case, and the tests'. */
+/** Whether the machine evicts by OPT, which needs a pre-pass over the trace. */
+export function needsPrePass(machine: MachineConfig): boolean {
+  return machine.frames !== undefined && machine.evict === 'opt';
+}
+
+/**
+ * OPT's pre-pass: replays the trace (fed by `feedAll`) on the machine without
+ * its frame limit, recording every translation's page, and returns each
+ * translation's next use for the real pass.
+ */
+export async function prePass(
+  opts: Omit<CoreOptions, 'recordPages' | 'future'>,
+  feedAll: (session: CoreSession) => Promise<boolean>,
+): Promise<Uint32Array> {
+  const { frames: _frames, evict: _evict, alloc: _alloc, ...unlimited } = opts.machine;
+  const session = new CoreSession({ ...opts, machine: unlimited, recordPages: true });
+  await feedAll(session);
+  return session.nextUses();
+}
+
+/** Replays one source through a fresh core: the common case, and the tests'. `open` may be called twice (OPT). */
 export async function replayCore(
-  source: ByteSource,
+  open: ByteSource | (() => ByteSource),
   opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number; maxMemoryBytes?: number } & Omit<CoreInput, 'source' | 'format'>,
 ): Promise<CoreResult> {
-  const session = new CoreSession({
+  const source = () => {
+    if (typeof open === 'function') return open();
+    const s = open;
+    open = () => {
+      throw new Error(`${s.name}: OPT eviction reads the trace twice; give replayCore a function that opens it`);
+    };
+    return s;
+  };
+  const base = {
     machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes, maxMemoryBytes: opts.maxMemoryBytes,
-  });
-  const finished = await session.feed({ ...opts, source, format: opts.decode.format });
+  };
+  const future = needsPrePass(opts.machine)
+    ? await prePass(base, (session) => session.feed({ source: source(), format: opts.decode.format, chunkBytes: opts.chunkBytes }))
+    : undefined;
+  const session = new CoreSession({ ...base, future });
+  const finished = await session.feed({ ...opts, source: source(), format: opts.decode.format });
   return { stats: session.stats(), stopped: !finished };
 }

@@ -228,6 +228,8 @@ export class Machine {
         minor: c.minorFaults,
         major: 0,
         nonCanonical: c.nonCanonical,
+        invalid: 0,
+        protection: { read: 0, write: 0, exec: 0, user: 0 },
         observed: c.observedFaults,
         // Reasons are counted by their bytes (the trace text is read as
         // latin1, one char per byte) and named by those bytes read as UTF-8.
@@ -240,6 +242,7 @@ export class Machine {
       frames: { used: this.nextPfn - FIRST_PFN, pageTable: this.pageTableFrames },
       contexts: allSpaces.filter((s) => s.accessed).length,
       contextSwitches: c.contextSwitches,
+      kptiSwitches: 0,
       invlpg: c.invlpg,
       flushes: c.flushes,
       badLines,

@@ -36,8 +36,14 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
   const random = (['l1d', 'l1i', 'l2'] as const).some((k) => machine[k] && policyOf(machine, k) === 'random');
   out.push(
     `machine  ${level('L1d', 'l1d')}, ${level('L1i', 'l1i')}, ${level('L2', 'l2')}${random ? ` (seed ${machine.seed ?? 1})` : ''},` +
-      ` ${PAGING_NAMES[machine.paging ?? 'x86-64']}, ${machine.pcid ? 'PCID' : 'no PCID (flush on switch)'}`,
+      ` ${PAGING_NAMES[machine.paging ?? 'x86-64']}, ${machine.pageSize ?? '4K'} pages, ${machine.pcid ? 'PCID' : 'no PCID (flush on switch)'}` +
+      (machine.layout && machine.layout !== 'flat' ? `, ${machine.layout} layout${machine.kpti ? ' with KPTI' : ''}` : '') +
+      (machine.maps ? `, ${machine.maps.length} region map${machine.maps.length === 1 ? '' : 's'}` : ''),
   );
+  if (machine.frames !== undefined || machine.alloc === 'shuffled') {
+    const limit = machine.frames === undefined ? 'unlimited memory' : `${int(machine.frames)} frames (${machine.evict ?? 'lru'} eviction)`;
+    out.push(`memory   ${limit}, ${machine.alloc ?? 'sequential'} allocation`);
+  }
   if (result.stopped) out.push('stopped at the first bad line (--strict): counts cover the lines before it');
   out.push('');
 
@@ -67,12 +73,22 @@ export function textSummary(result: ReplayResult, machine: MachineConfig, bold: 
     `faults    ${int(f.minor)} minor, ${int(f.major)} major, ${int(f.nonCanonical)} non-canonical;` +
       ` ${int(f.observed)} observed in the trace`,
   );
+  const p = f.protection;
+  if (f.invalid + p.read + p.write + p.exec + p.user > 0) {
+    out.push(
+      `          ${int(f.invalid)} invalid; protection: ${int(p.read)} read, ${int(p.write)} write, ${int(p.exec)} exec, ${int(p.user)} user`,
+    );
+  }
   for (const [reason, n] of Object.entries(f.observedByReason)) out.push(`            ${int(n).padStart(9)}  ${reason}`);
   const data = s.frames.used - s.frames.pageTable;
   out.push(`frames    ${int(s.frames.used)} used: ${int(data)} data, ${int(s.frames.pageTable)} page-table`);
+  if (s.memory) {
+    out.push(`memory    ${int(s.memory.evictions)} evictions, ${int(s.memory.writebacks)} writebacks, ${int(s.memory.shootdowns)} shootdowns`);
+  }
   out.push(
     `spaces    ${int(s.contexts)} address space${s.contexts === 1 ? '' : 's'}, ${int(s.contextSwitches)} switches` +
-      (s.invlpg + s.flushes > 0 ? `, ${int(s.invlpg)} INVLPG, ${int(s.flushes)} TLB flushes` : ''),
+      (s.invlpg + s.flushes > 0 ? `, ${int(s.invlpg)} INVLPG, ${int(s.flushes)} TLB flushes` : '') +
+      (machine.kpti ? `, ${int(s.kptiSwitches)} KPTI switches` : ''),
   );
   if (s.physicalPfn.length > 0) {
     const accesses = s.physicalPfn.reduce((sum, [, n]) => sum + n, 0);
