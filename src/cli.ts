@@ -12,9 +12,6 @@ import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 import type { BadLine } from './engine/core.js';
 import { DEFAULT_MACHINE, FORMATS, PAGING_MODES, type MachineConfig, type PagingMode } from './model.js';
 import { replayPaths, type ReplayResult } from './replay.js';
-import { parseJobs, replayEach } from './jobs.js';
-import { convertPaths } from './convert.js';
-import { jsonReport } from './report/json.js';
 import { textSummary } from './report/summary.js';
 import { FORMAT_EXAMPLES } from './input/formats.js';
 import { packageVersion } from './paths.js';
@@ -142,7 +139,11 @@ async function replayCommand(traces: string[], flags: ReplayFlags): Promise<numb
   const results: ReplayResult[] =
     flags.jobs === undefined
       ? [await replayPaths({ ...request, paths: traces })]
-      : await replayEach({ ...request, paths: traces, jobs: parseJobs(flags.jobs) });
+      : await (async () => {
+          // Imported only when used: start-up time counts on tiny traces.
+          const { parseJobs, replayEach } = await import('./jobs.js');
+          return replayEach({ ...request, paths: traces, jobs: parseJobs(flags.jobs!) });
+        })();
   const stopped = results.find((r) => r.stopped);
   if (stopped) {
     const which = flags.jobs === undefined ? '' : `${stopped.traces[0]}: `;
@@ -151,6 +152,7 @@ async function replayCommand(traces: string[], flags: ReplayFlags): Promise<numb
   }
   bad.summarize(results.reduce((n, r) => n + r.stats.badLines, 0));
   if (flags.json) {
+    const { jsonReport } = await import('./report/json.js');
     const reports = results.map((r) => jsonReport(r, machine, !!flags.sizeShift));
     process.stdout.write(JSON.stringify(flags.jobs === undefined ? reports[0] : reports, null, 2) + '\n');
   } else {
@@ -163,6 +165,7 @@ async function replayCommand(traces: string[], flags: ReplayFlags): Promise<numb
 async function convertCommand(traces: string[], flags: ConvertFlags): Promise<number> {
   const bad = badLineReporter();
   const start = performance.now();
+  const { convertPaths } = await import('./convert.js');
   const result = await convertPaths({
     paths: traces,
     output: flags.output,

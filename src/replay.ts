@@ -7,7 +7,6 @@ import { openSource, peek, type ByteSource } from './input/source.js';
 import { sniffFormat } from './input/sniff.js';
 import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } from './input/tlbt.js';
 import { CoreSession, needsPrePass, prePass, type BadLine } from './engine/core.js';
-import { replayPipelined } from './engine/pipeline.js';
 import { UserError } from './errors.js';
 import { FORMATS, type Format, type MachineConfig, type Stats } from './model.js';
 
@@ -107,6 +106,7 @@ function useTwoThreads(req: ReplayRequest): boolean {
 export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
   const start = performance.now();
   if (useTwoThreads(req)) {
+    const { replayPipelined } = await import('./engine/pipeline.js'); // only for large inputs: keeps start-up short
     const r = await replayPipelined(req);
     for (const [trace, bad] of r.bad) req.onBadLine?.(trace, bad);
     return { traces: r.traces, formats: r.formats, stats: r.stats, seconds: (performance.now() - start) / 1000, stopped: r.stopped };

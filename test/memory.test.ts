@@ -3,7 +3,8 @@
 // the trace and the limit, on one thread, two, or under --jobs.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +85,26 @@ describe('--max-memory', () => {
       const before = lines.slice(Math.max(0, i - 6), i);
       const ok = before.at(-1) === 'call $~lib/builtins/abort' || (before.includes('memory.grow') && before.at(-1) === 'if');
       expect(ok, `unreachable at build/tlbscope.wat:${i + 1} after: ${before.join(' | ')}`).toBe(true);
+    }
+  });
+});
+
+describe('small gzip files', () => {
+  // Small compressed files are inflated in one call (src/input/source.ts),
+  // unless they inflate past 16 MiB: then they stream, as large ones do.
+  it('replay like their text, whether they inflate in one call or stream', async () => {
+    const line = (i: number) => `[MEM] VA=0x${(0x400000 + (i % 64) * 4096 * 7).toString(16)}, size=8, type=${i % 4 ? 'READ' : 'WRITE'}\n`;
+    for (const lines of [1000, 500_000]) {
+      const text = Array.from({ length: lines }, (_, i) => line(i)).join('');
+      const plain = join(tmp, `small-${lines}.log`);
+      writeFileSync(plain, text);
+      writeFileSync(`${plain}.gz`, gzipSync(text, { level: 9 }));
+      expect(statSync(`${plain}.gz`).size).toBeLessThan(256 << 10);
+      expect(text.length > 16 << 20).toBe(lines > 1000); // the large one streams
+      const base = { sizeShift: false, strict: false, machine: DEFAULT_MACHINE, threads: 1 as const };
+      const gz = await replayPaths({ ...base, paths: [`${plain}.gz`] });
+      expect(gz.stats).toEqual((await replayPaths({ ...base, paths: [plain] })).stats);
+      expect(gz.stats.records).toBe(lines);
     }
   });
 });
