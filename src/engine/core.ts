@@ -379,9 +379,10 @@ export class CoreSession {
       flushes: c[abi.C_FLUSHES],
       badLines: c[abi.C_BAD_LINES] + this.extraBad,
       ignoredLines: c[abi.C_IGNORED_LINES] + this.extraIgnored,
-      pfn: this.pfnCounts(c[abi.C_PFN_LIMIT]),
+      pfn: [], // defined below
       physicalPfn: this.physicalCounts(),
     };
+    this.definePfnCounts(stats, c[abi.C_PFN_LIMIT]);
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
     if (this.opts.machine.frames !== undefined) {
       stats.memory = {
@@ -415,15 +416,32 @@ export class CoreSession {
     return Object.fromEntries(out);
   }
 
-  private pfnCounts(limit: number): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    if (limit === 0) return out;
-    const count = u64s(this.memory.buffer, this.core.pfnTranslations() >>> 0, limit);
-    for (let pfn = 0; pfn < limit; pfn++) {
-      const n = count(pfn);
-      if (n !== 0) out.push([pfn, n]);
-    }
-    return out;
+  /**
+   * Per-PFN translation counts. A trace touching a million frames makes a
+   * million small arrays, whose allocation and garbage collection cost more
+   * than a tenth of a replay, and most reports never read them. So stats()
+   * copies the counts out of WASM memory (one memcpy, a snapshot) and the
+   * pairs are made on first read of `pfn`.
+   */
+  private definePfnCounts(stats: Stats, limit: number): void {
+    const halves = limit === 0 ? new Uint32Array(0) : new Uint32Array(this.memory.buffer.slice(this.core.pfnTranslations() >>> 0, (this.core.pfnTranslations() >>> 0) + 8 * limit));
+    const settle = (value: Array<[number, number]>) => {
+      Object.defineProperty(stats, 'pfn', { value, enumerable: true, writable: true, configurable: true });
+      return value;
+    };
+    Object.defineProperty(stats, 'pfn', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const out: Array<[number, number]> = [];
+        for (let pfn = 0; pfn < limit; pfn++) {
+          const n = halves[2 * pfn + 1] * 2 ** 32 + halves[2 * pfn];
+          if (n !== 0) out.push([pfn, n]);
+        }
+        return settle(out);
+      },
+      set: settle,
+    });
   }
 
   private physicalCounts(): Array<[number, number]> {
