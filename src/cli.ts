@@ -231,7 +231,7 @@ function program(): Command {
     .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
     .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
     .option('--json', 'print one JSON object (docs/json.md) instead of the summary')
-    .option('--threads <n>', 'auto, 1, or 2: decode on a second thread while simulating (auto: inputs of 64 MiB or more, on 2+ cores)', 'auto')
+    .option('--threads <n>', 'auto, 1, or 2: decode on a second thread while simulating (auto: inputs of 256 MiB or more, on 2+ cores)', 'auto')
     .option('--jobs <n>', 'replay each input as its own trace, n at a time (auto: one per core); one report per trace')
     .option('--max-memory <size>', 'most memory the simulated machine\'s page tables and per-frame counts may take, e.g. 512M (at most 4G)', '4G')
     .addHelpText(

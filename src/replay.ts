@@ -82,8 +82,14 @@ export async function feedInput(
   return finished;
 }
 
-/** Inputs below this size replay faster on one thread than a worker starts. */
-const PIPELINE_MIN_BYTES = 64 << 20;
+/**
+ * Inputs below this size replay faster on one thread: starting the decoding
+ * worker costs 50-100 ms. Measured on 2 cores with little other load
+ * (--threads 1 against 2, 5 alternating runs): 2M-record bench traces (90 MB)
+ * lose 40-50 ms on two threads, 10M-record ones (440 MB) gain 60-130 ms;
+ * the break-even is near 220 MB.
+ */
+const PIPELINE_MIN_BYTES = 256 << 20;
 
 function useTwoThreads(req: ReplayRequest): boolean {
   const threads = req.threads ?? 'auto';
