@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { replayPaths, type ReplayResult } from './replay.js';
 import { UserError } from './errors.js';
+import { takePackedPfnCounts } from './engine/pfn-counts.js';
 import type { BadLine } from './engine/core.js';
 import type { Format, MachineConfig } from './model.js';
 
@@ -23,7 +24,8 @@ export interface JobRequest {
 }
 
 export type JobOutcome =
-  | { ok: true; result: ReplayResult; bad: BadLine[] }
+  /** `pfn`: the result's per-frame counts, packed (src/engine/pfn-counts.ts); result.stats has none. */
+  | { ok: true; result: ReplayResult; pfn: Uint32Array; bad: BadLine[] }
   | { ok: false; message: string; userError: boolean };
 
 export type JobResponse = { index: number } & JobOutcome;
@@ -42,7 +44,7 @@ async function replayOne(options: JobOptions, path: string): Promise<JobOutcome>
         if (bad.length < BAD_LINES_KEPT) bad.push(b);
       },
     });
-    return { ok: true, result, bad };
+    return { ok: true, result, pfn: takePackedPfnCounts(result.stats), bad };
   } catch (err) {
     return { ok: false, message: (err as Error).message, userError: err instanceof UserError };
   }
@@ -51,5 +53,5 @@ async function replayOne(options: JobOptions, path: string): Promise<JobOutcome>
 const options = workerData as JobOptions;
 parentPort!.on('message', async (request: JobRequest) => {
   const response: JobResponse = { index: request.index, ...(await replayOne(options, request.path)) };
-  parentPort!.postMessage(response);
+  parentPort!.postMessage(response, response.ok ? [response.pfn.buffer as ArrayBuffer] : []);
 });

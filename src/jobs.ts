@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { replayPaths, type ReplayRequest, type ReplayResult } from './replay.js';
 import { UserError } from './errors.js';
 import { packageRoot } from './paths.js';
+import { setPackedPfnCounts } from './engine/pfn-counts.js';
 import type { JobOptions, JobOutcome, JobRequest, JobResponse } from './jobs-worker.js';
 
 export interface JobsRequest extends Omit<ReplayRequest, 'paths' | 'onProgress'> {
@@ -55,6 +56,7 @@ export async function replayEach(req: JobsRequest): Promise<ReplayResult[]> {
     if (!o) break; // not started: an earlier trace failed or stopped
     if (!o.ok) throw o.userError ? new UserError(o.message) : new Error(o.message);
     for (const bad of o.bad) onBadLine?.(o.result.traces[0], bad);
+    setPackedPfnCounts(o.result.stats, o.pfn);
     results.push(o.result);
     if (o.result.stopped) break;
   }

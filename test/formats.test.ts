@@ -17,6 +17,7 @@ import { readTrace, tracePath } from './answers.js';
 import { randomMachine, randomTrace } from './gen.js';
 import { CoreSession, type BadLine } from '../src/engine/core.js';
 import { bufferSource } from '../src/input/source.js';
+import { setPackedPfnCounts, takePackedPfnCounts } from '../src/engine/pfn-counts.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-formats-'));
 let fileCount = 0;
@@ -254,5 +255,20 @@ describe('per-frame counts', () => {
     expect(structuredClone(session.stats()).pfn).toEqual([[260, 2], [261, 2], [262, 1]]);
     first.pfn = [[1, 1]];
     expect(first.pfn).toEqual([[1, 1]]);
+  });
+
+  it('cross threads packed (--jobs), read or not before', async () => {
+    const session = new CoreSession({ machine: DEFAULT_MACHINE, sizeShift: false });
+    await session.feed({ source: bufferSource('t', Buffer.from('[MEM] VA=0x1000, size=4, type=READ\n[MEM] VA=0x7000, size=4, type=READ\n'.repeat(3))), format: 'mem' });
+    const read = session.stats();
+    const expected = read.pfn; // paired before packing
+    for (const stats of [read, session.stats()]) {
+      const packed = takePackedPfnCounts(stats);
+      expect('pfn' in stats).toBe(false);
+      const copy = structuredClone(stats);
+      setPackedPfnCounts(copy, structuredClone(packed));
+      expect(copy.pfn).toEqual(expected);
+    }
+    expect(expected).toEqual([[260, 3], [261, 3]]);
   });
 });

@@ -9,6 +9,7 @@ import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { ByteSource } from '../input/source.js';
 import { DEFAULT_MAX_MEMORY_BYTES, formatMemorySize, MemoryLimitError, WASM_PAGE_BYTES } from './memory.js';
+import { setPackedPfnCounts } from './pfn-counts.js';
 import { PAGE_SHIFTS, PAGING_LEVELS, PWC_LEVELS, SHUFFLED_POOL_FRAMES, policyOf, type EvictionPolicy, type DecodeOptions, type Format, type MachineConfig, type PagingMode, type Policy, type Stats, type LevelStats } from '../model.js';
 
 interface CoreExports {
@@ -382,7 +383,10 @@ export class CoreSession {
       pfn: [], // defined below
       physicalPfn: this.physicalCounts(),
     };
-    this.definePfnCounts(stats, c[abi.C_PFN_LIMIT]);
+    // A snapshot (one copy out of WASM memory), paired only if read: src/engine/pfn-counts.ts.
+    const limit = c[abi.C_PFN_LIMIT];
+    const at = this.core.pfnTranslations() >>> 0;
+    setPackedPfnCounts(stats, new Uint32Array(limit === 0 ? new ArrayBuffer(0) : this.memory.buffer.slice(at, at + 8 * limit)));
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
     if (this.opts.machine.frames !== undefined) {
       stats.memory = {
@@ -414,34 +418,6 @@ export class CoreSession {
     const other = counts(abi.REASON_CAPACITY + 1);
     if (other > 0) out.set('other', (out.get('other') ?? 0) + other);
     return Object.fromEntries(out);
-  }
-
-  /**
-   * Per-PFN translation counts. A trace touching a million frames makes a
-   * million small arrays, whose allocation and garbage collection cost more
-   * than a tenth of a replay, and most reports never read them. So stats()
-   * copies the counts out of WASM memory (one memcpy, a snapshot) and the
-   * pairs are made on first read of `pfn`.
-   */
-  private definePfnCounts(stats: Stats, limit: number): void {
-    const halves = limit === 0 ? new Uint32Array(0) : new Uint32Array(this.memory.buffer.slice(this.core.pfnTranslations() >>> 0, (this.core.pfnTranslations() >>> 0) + 8 * limit));
-    const settle = (value: Array<[number, number]>) => {
-      Object.defineProperty(stats, 'pfn', { value, enumerable: true, writable: true, configurable: true });
-      return value;
-    };
-    Object.defineProperty(stats, 'pfn', {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        const out: Array<[number, number]> = [];
-        for (let pfn = 0; pfn < limit; pfn++) {
-          const n = halves[2 * pfn + 1] * 2 ** 32 + halves[2 * pfn];
-          if (n !== 0) out.push([pfn, n]);
-        }
-        return settle(out);
-      },
-      set: settle,
-    });
   }
 
   private physicalCounts(): Array<[number, number]> {
