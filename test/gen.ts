@@ -6,7 +6,22 @@
 // are malformed beyond doubt (no line depends on an unspecified corner of the
 // grammar), so both engines must classify every line the same way.
 
-import { DEFAULT_PWC, POLICIES, PWC_LEVELS, TEXT_FORMATS, type Format, type Geometry, type MachineConfig, type PagingMode, type Policy, type PwcLevel, type TlbLevel } from '../src/model.js';
+import {
+  DEFAULT_PWC,
+  EVICTION_POLICIES,
+  MODE_PAGE_SIZES,
+  POLICIES,
+  PWC_LEVELS,
+  TEXT_FORMATS,
+  type Format,
+  type Geometry,
+  type MachineConfig,
+  type PagingMode,
+  type Policy,
+  type PwcLevel,
+  type TlbLevel,
+} from '../src/model.js';
+import { referenceReplay } from '../src/reference/replay.js';
 
 /** mulberry32: tiny, fast, and good enough to pick test cases. */
 export class Rng {
@@ -665,7 +680,21 @@ function pagingMode(rng: Rng): PagingMode | undefined {
   return undefined;
 }
 
-export function randomMachine(seed: number): MachineConfig {
+export interface MachineOptions {
+  /**
+   * Also draw the page size, frame limit, eviction policy and allocator
+   * (docs/metrics.md: Huge pages, Physical memory and eviction, Frame
+   * allocation). Off by default while the WASM core does not model them, so
+   * that every engine can replay the default machines; the other fields do
+   * not depend on it.
+   */
+  mmu?: boolean;
+  /** With `mmu`: size a frame limit from what this trace needs (see drawMemory); without, limits are drawn blind and evict on fewer traces. */
+  trace?: GeneratedTrace;
+}
+
+/** A machine drawn from the seed (and, with `mmu`, from the trace it will replay). */
+export function randomMachine(seed: number, { mmu = false, trace }: MachineOptions = {}): MachineConfig {
   const rng = new Rng(seed ^ 0x5bd1e995);
   // Some machines keep to the policies QEMU's cache plugin has.
   const policies: readonly Policy[] = rng.chance(0.3) ? ['lru', 'fifo'] : POLICIES;
@@ -692,7 +721,68 @@ export function randomMachine(seed: number): MachineConfig {
   // Drawn after the paging mode, for the same reason.
   const pwc = pwcSizes(rng);
   if (pwc) machine.pwc = pwc;
+  // Drawn after the page-walk caches, for the same reason.
+  if (mmu) drawMemory(rng, machine, trace && (() => frameNeeds(trace, machine)));
   return machine;
+}
+
+/**
+ * Page size, frame limit, eviction policy and allocator. Huge pages about 1
+ * machine in 6 (then neither a limit nor shuffling: a usage error). A frame
+ * limit about 4 in 10 of the others; the shuffled allocator about 1 in 4,
+ * with or without a limit. Sized from the trace's needs when known (page
+ * tables T and data pages D without a limit): about 1 limit in 8 at most T
+ * frames, so that the replay stops because the page tables alone need more
+ * (both engines must); most at T plus a fraction of D, so that pages are
+ * evicted and come back; the rest at T + D or more, so that nothing or
+ * little is evicted. Blind, from a few frames to a few hundred. Every draw
+ * is made whatever the trace, so the machine's other fields do not depend on it.
+ */
+function drawMemory(rng: Rng, machine: MachineConfig, needs?: () => { tables: number; data: number }): void {
+  const sizes = MODE_PAGE_SIZES[machine.paging ?? 'x86-64'];
+  if (rng.chance(0.16)) {
+    machine.pageSize = rng.pick(sizes.filter((size) => size !== '4K'));
+    return;
+  }
+  if (rng.chance(0.1)) machine.pageSize = '4K';
+  if (rng.chance(0.4)) {
+    const r = rng.next();
+    const fraction = 0.05 + 0.85 * rng.next();
+    const spare = rng.int(0, 20);
+    const blind = rng.chance(0.5) ? rng.int(1, 40) : rng.int(40, 400);
+    // Undefined: the default, lru.
+    const evict = rng.pick([undefined, ...EVICTION_POLICIES]);
+    const need = needs?.();
+    if (!need || need.tables === 0) machine.frames = blind;
+    else if (r < 0.12) machine.frames = Math.max(1, need.tables - spare);
+    else if (r < 0.85) machine.frames = need.tables + Math.max(1, Math.floor(need.data * fraction));
+    else machine.frames = need.tables + need.data + spare;
+    if (evict) machine.evict = evict;
+  }
+  if (rng.chance(0.25)) machine.alloc = 'shuffled';
+  else if (rng.chance(0.1)) machine.alloc = 'sequential';
+}
+
+/** Page-table and data frames `trace` takes on `machine` without a frame limit. */
+function frameNeeds(trace: GeneratedTrace, machine: MachineConfig): { tables: number; data: number } {
+  const { frames } = referenceReplay(trace.text, trace, { ...machine, frames: undefined });
+  return { tables: frames.pageTable, data: frames.used - frames.pageTable };
+}
+
+/** A replay's result, or the error that stopped it (e.g. a frame limit the page tables alone exceed). */
+export type Outcome<T> = { ok: T } | { error: string };
+
+/**
+ * Runs one engine and keeps its result or its error's message, so that two
+ * engines can be compared when both stop: a trace whose page tables need
+ * more frames than the limit stops both (docs/metrics.md, Physical memory).
+ */
+export async function outcome<T>(run: () => T | Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: await run() };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 /**

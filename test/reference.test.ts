@@ -7,16 +7,24 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_MACHINE,
   DEFAULT_PWC,
+  EVICTION_POLICIES,
+  MODE_PAGE_SIZES,
+  PAGE_SHIFTS,
   PAGING_MODES,
   POLICIES,
   PWC_LEVELS,
   TEXT_FORMATS,
   type DecodeOptions,
+  type EvictionPolicy,
+  type Format,
   type MachineConfig,
+  type PageSize,
   type PagingMode,
   type PwcLevel,
   type Stats,
 } from '../src/model.js';
+import { UserError } from '../src/errors.js';
+import { ShuffledAllocator } from '../src/reference/alloc.js';
 import { decodeLine, decodeTrace } from '../src/reference/decode.js';
 import { PAGING_LAYOUTS } from '../src/reference/pagetable.js';
 import { referenceReplay } from '../src/reference/replay.js';
@@ -898,6 +906,441 @@ describe('page-walk caches', () => {
   });
 });
 
+describe('huge pages', () => {
+  const one = { entries: 1, ways: 1 };
+
+  it('x86-64 2M: root, PDPT, PD, then 512 frames per page; 3 refs per walk', () => {
+    // page 0: 256 PML4, 257 PDPT, 258 PD, data 259..770; 0x1000 and 0x1fffff
+    // are page 0 too (L1 hits); 0x200000 is page 1, under the same PD: 771..1282.
+    const s = run([mem(0), mem(0x1000), mem(0x1fffff), mem(0x200000)], { pageSize: '2M' });
+    expect(s.pfn).toEqual([
+      [259, 3],
+      [771, 1],
+    ]);
+    expect(s.frames).toEqual({ used: 3 + 2 * 512, pageTable: 3 });
+    expect(s.walks).toEqual({ count: 2, refs: 2 * 3 });
+    expect(s.faults.minor).toBe(2);
+    expect(s.tlb.l1d).toEqual({ lookups: 4, hits: 2, misses: 2 });
+    // 4K is the default, and naming it changes nothing.
+    expect(run([mem(0), mem(0x1000)], { pageSize: '4K' })).toEqual(run([mem(0), mem(0x1000)]));
+  });
+
+  it('1G: x86-64 reads 2 entries (PML4, PDPT), la57 3; 262144 frames per page', () => {
+    // 256 PML4, 257 PDPT, data 258..262401; 0x40000000 is page 1: 262402.
+    const s = run([mem(0), mem('3fffffff'), mem('40000000')], { pageSize: '1G' });
+    expect(s.pfn).toEqual([
+      [258, 2],
+      [262402, 1],
+    ]);
+    expect(s.frames).toEqual({ used: 2 + 2 * 262144, pageTable: 2 });
+    expect(s.walks).toEqual({ count: 2, refs: 2 * 2 });
+    // la57: 256 PML5, 257 PML4, 258 PDPT, data 259.
+    const t = run([mem(0)], { pageSize: '1G', paging: 'la57' });
+    expect(t.pfn).toEqual([[259, 1]]);
+    expect(t.frames).toEqual({ used: 3 + 262144, pageTable: 3 });
+    expect(t.walks).toEqual({ count: 1, refs: 3 });
+  });
+
+  it('x86-32 4M: the root PD maps the page (1 ref); pae 2M: PDPT, PD (2 refs)', () => {
+    // x86-32: 256 PD, data 257..1280; 0x400000 is page 1: 1281.
+    const s = run([mem(0), mem('3fffff'), mem('400000')], { pageSize: '4M', paging: 'x86-32' });
+    expect(s.pfn).toEqual([
+      [257, 2],
+      [1281, 1],
+    ]);
+    expect(s.frames).toEqual({ used: 1 + 2 * 1024, pageTable: 1 });
+    expect(s.walks).toEqual({ count: 2, refs: 2 });
+    // pae: 256 PDPT, 257 PD 0, data 258; 0x200000 in PD 0: 770; 0x40000000
+    // (PDPT slot 1): PD 1 at 1282, data 1283.
+    const t = run([mem(0), mem('200000'), mem('40000000')], { pageSize: '2M', paging: 'pae' });
+    expect(t.pfn).toEqual([
+      [258, 1],
+      [770, 1],
+      [1283, 1],
+    ]);
+    expect(t.frames).toEqual({ used: 3 + 3 * 512, pageTable: 3 });
+    expect(t.walks).toEqual({ count: 3, refs: 3 * 2 });
+  });
+
+  it('count crossings of pages of the run\'s size', () => {
+    // 0x1ffffe+4 crosses 2M pages 0 and 1; 0xffe+4 crosses 4K pages only.
+    const lines = [mem('1ffffe', 'READ', 4), mem('ffe', 'READ', 4)];
+    const huge = run(lines, { pageSize: '2M' });
+    expect(huge.crossings).toBe(1);
+    expect(huge.tlb.l1d.lookups).toBe(3);
+    const base = run(lines);
+    expect(base.crossings).toBe(2);
+    expect(base.tlb.l1d.lookups).toBe(4);
+  });
+
+  it('set and tag TLB entries by va >> 21; [INVLPG] drops the 2M page holding its address', () => {
+    // 4 sets, direct mapped: 2M pages 0 and 4 (0x800000) share set 0, and
+    // 0x4000 is page 0: miss, miss (evicts 0), miss (evicts 4), hit.
+    const s = run([mem(0), mem('800000'), mem('4000'), mem(0)], { pageSize: '2M', l1d: { entries: 4, ways: 1 } });
+    expect(s.tlb.l1d).toEqual({ lookups: 4, hits: 1, misses: 3 });
+    const lines = [mem(0), '[INVLPG] VA=0x1ff000', mem(0x10)];
+    expect(run(lines, { pageSize: '2M' }).tlb.l1d.misses).toBe(2);
+    // With 4K pages the INVLPG names page 0x1ff: page 0 stays.
+    expect(run(lines).tlb.l1d.misses).toBe(1);
+  });
+
+  it('translate a page when the mode translates its first 4K page; wrap at the top to page 0', () => {
+    // x86-32 4M: page 1023 (0xffc00000) is below 4 GiB, page 1024 is not.
+    const s = run([mem('fffffffe', 'READ', 4)], { pageSize: '4M', paging: 'x86-32' });
+    expect([s.crossings, s.tlb.l1d.lookups, s.faults.nonCanonical]).toEqual([1, 1, 1]);
+    // x86-64 2M: the page holding 0x7fffffffffff is canonical, the next is not.
+    const t = run([mem('7ffffffffffe', 'READ', 4)], { pageSize: '2M' });
+    expect([t.crossings, t.tlb.l1d.lookups, t.faults.nonCanonical]).toEqual([1, 1, 1]);
+    // 1G: the last page of the address space (2^34 - 1), then page 0: PML4
+    // slots 511 and 0, a PDPT each.
+    const u = run([mem('fffffffffffffffe', 'READ', 4)], { pageSize: '1G' });
+    expect([u.crossings, u.tlb.l1d.lookups, u.faults.nonCanonical]).toEqual([1, 2, 0]);
+    expect(u.frames.pageTable).toBe(3);
+  });
+
+  it('page-walk caches: only those above the leaf are probed and filled; a hit in k leaves k - leaf entries', () => {
+    // x86-64 2M (leaf 1): page 0 misses pdpte and pml4e (3 reads) and fills
+    // both; 0x200000 hits pdpte 0 (1 read: the PD entry); 0x40000000 (PD 1)
+    // misses pdpte, hits pml4e 0 (2 reads); 2^39 (PDPT 1) misses both (3).
+    const s = run([mem(0), mem('200000'), mem('40000000'), mem('8000000000')], { pageSize: '2M', l1d: one, pwc: DEFAULT_PWC });
+    expect(s.walks).toEqual({
+      count: 4,
+      refs: 3 + 1 + 2 + 3,
+      pwc: { pde: { lookups: 0, hits: 0 }, pdpte: { lookups: 4, hits: 1 }, pml4e: { lookups: 3, hits: 1 } },
+    });
+    // x86-64 1G (leaf 2): only pml4e; page 0 reads 2 and fills it, page 1 hits (1 read).
+    const t = run([mem(0), mem('40000000')], { pageSize: '1G', l1d: one, pwc: DEFAULT_PWC });
+    expect(t.walks).toEqual({
+      count: 2,
+      refs: 2 + 1,
+      pwc: { pde: { lookups: 0, hits: 0 }, pdpte: { lookups: 0, hits: 0 }, pml4e: { lookups: 2, hits: 1 } },
+    });
+    // x86-32 4M: the only cache, pde, holds no pointers to tables the walk needs.
+    const u = run([mem(0), mem('400000')], { pageSize: '4M', paging: 'x86-32', l1d: one, pwc: DEFAULT_PWC });
+    expect(u.walks).toEqual({ count: 2, refs: 2, pwc: { pde: { lookups: 0, hits: 0 } } });
+    // pae 2M: pdpte only, per 1 GiB: 2, then a hit (1), then slot 1 (2).
+    const v = run([mem(0), mem('200000'), mem('40000000')], { pageSize: '2M', paging: 'pae', l1d: one, pwc: DEFAULT_PWC });
+    expect(v.walks).toEqual({ count: 3, refs: 2 + 1 + 2, pwc: { pde: { lookups: 0, hits: 0 }, pdpte: { lookups: 3, hits: 1 } } });
+    // la57 2M: 4 reads, then a pdpte hit (1).
+    const w = run([mem(0), mem('200000')], { pageSize: '2M', paging: 'la57', l1d: one, pwc: DEFAULT_PWC });
+    expect(w.walks).toEqual({
+      count: 2,
+      refs: 4 + 1,
+      pwc: { pde: { lookups: 0, hits: 0 }, pdpte: { lookups: 2, hits: 1 }, pml4e: { lookups: 1, hits: 0 }, pml5e: { lookups: 1, hits: 0 } },
+    });
+  });
+
+  it('reject a size the paging mode cannot map, and huge pages with a frame limit or shuffled frames', () => {
+    for (const machine of [
+      { pageSize: '2M', paging: 'x86-32' },
+      { pageSize: '4M' },
+      { pageSize: '1G', paging: 'pae' },
+      { pageSize: '8K' },
+    ] as Array<Partial<MachineConfig>>) {
+      expect(() => run([page(0)], machine), JSON.stringify(machine)).toThrow(/page size/);
+    }
+    expect(() => run([page(0)], { pageSize: '2M', frames: 1000 })).toThrow(/huge pages/);
+    expect(() => run([page(0)], { pageSize: '1G', alloc: 'shuffled' })).toThrow(/huge pages/);
+    expect(run([page(0)], { pageSize: '2M', alloc: 'sequential' }).frames.used).toBe(3 + 512);
+  });
+});
+
+describe('physical memory and eviction', () => {
+  const read = (vpn: number): string => mem(vpn * 4096, 'READ');
+  const write = (vpn: number): string => mem(vpn * 4096, 'WRITE');
+  const fetch = (vpn: number): string => mem(vpn * 4096, 'FETCH');
+  /** Which of `pages` a further read would find evicted (a major fault). Not for opt: the probe would be part of its future. */
+  const evictedAfter = (lines: string[], machine: Partial<MachineConfig>, pages: number[]): number[] => {
+    const before = run(lines, machine).faults.major;
+    return pages.filter((p) => run([...lines, read(p)], machine).faults.major > before);
+  };
+
+  it('without a limit: no memory block, no major faults; --evict alone changes nothing', () => {
+    const lines = [read(1), read(2), read(1)];
+    const s = run(lines);
+    expect('memory' in s).toBe(false);
+    expect(s.faults.major).toBe(0);
+    expect(run(lines, { evict: 'opt' })).toEqual(s);
+    expect(run(lines, { evict: 'clock', alloc: 'sequential' })).toEqual(s);
+  });
+
+  it('a limit that is never reached: the memory block, all zero', () => {
+    // 4 tables and 1 data page: exactly 5 frames.
+    const s = run([read(1), write(1)], { frames: 5 });
+    expect(s.memory).toEqual({ frames: 5, evictions: 0, writebacks: 0, shootdowns: 0 });
+    expect(s.frames).toEqual({ used: 5, pageTable: 4 });
+    expect({ ...s, memory: undefined }).toEqual({ ...run([read(1), write(1)]), memory: undefined });
+  });
+
+  // Frames 7: the tables take 256..259, data pages 260, 261, 262; L1d 4:4
+  // holds every resident page, so every eviction is a shootdown.
+  // Translations t0..t7: pages 1, 2, 3, 4, 2, 5, 6, 5.
+  const trace = [1, 2, 3, 4, 2, 5, 6, 5].map(read);
+  const seven = (evict?: EvictionPolicy): Partial<MachineConfig> => ({ frames: 7, ...(evict ? { evict } : {}) });
+
+  it('lru: the page least recently translated goes', () => {
+    // t3 p4: LRU of 1 (t0), 2 (t1), 3 (t2) is 1 -> p4 at 260. t4 p2 hits.
+    // t5 p5: 3 (t2), 4 (t3), 2 (t4) -> 3 goes, p5 at 262. t6 p6: 4 (t3),
+    // 2 (t4), 5 (t5) -> 4 goes, p6 at 260. t7 p5 hits at 262.
+    for (const machine of [seven('lru'), seven()]) {
+      const s = run(trace, machine);
+      expect(s.pfn).toEqual([
+        [260, 3],
+        [261, 2],
+        [262, 3],
+      ]);
+      expect(s.memory).toEqual({ frames: 7, evictions: 3, writebacks: 0, shootdowns: 3 });
+      expect(s.faults).toMatchObject({ minor: 6, major: 0 });
+      expect(s.frames).toEqual({ used: 7, pageTable: 4 });
+    }
+    expect(evictedAfter(trace, seven('lru'), [1, 2, 3, 4, 5, 6])).toEqual([1, 3, 4]);
+  });
+
+  it('lru: a TLB hit is a translation too', () => {
+    // frames 6 (data 260, 261): p1, p2, p1 (a TLB hit), p3 -> p2 goes, not p1.
+    expect(evictedAfter([read(1), read(2), read(1), read(3)], { frames: 6 }, [1, 2])).toEqual([2]);
+  });
+
+  it('fifo: the page loaded longest ago goes, hits or not', () => {
+    // t3 p4: 1 was loaded first -> p4 at 260. t4 p2 hits. t5 p5: 2 (loaded
+    // t1) goes although just hit -> p5 at 261. t6 p6: 3 -> 262. t7 p5 hits at 261.
+    const s = run(trace, seven('fifo'));
+    expect(s.pfn).toEqual([
+      [260, 2],
+      [261, 4],
+      [262, 2],
+    ]);
+    expect(s.memory).toEqual({ frames: 7, evictions: 3, writebacks: 0, shootdowns: 3 });
+    expect(evictedAfter(trace, seven('fifo'), [1, 2, 3, 4, 5, 6])).toEqual([1, 2, 3]);
+  });
+
+  it('clock: second chance from the hand, in PFN order, wrapping at the end of the pool', () => {
+    // Loads set the bits of 260, 261, 262. t3 p4: the hand (256) skips the
+    // tables, clears 260, 261, 262, wraps, takes 260 (p1); hand 261; p4's
+    // bit set. t4 p2 hits: 261's bit set. t5 p5: 261 cleared, 262 (p3,
+    // clear) taken; hand wraps to 256; p5 at 262. t6 p6: 260 (p4) cleared,
+    // 261 (p2, clear) taken; p6 at 261; hand 262. t7 p5 hits at 262.
+    const s = run(trace, seven('clock'));
+    expect(s.pfn).toEqual([
+      [260, 2],
+      [261, 3],
+      [262, 3],
+    ]);
+    expect(s.memory).toEqual({ frames: 7, evictions: 3, writebacks: 0, shootdowns: 3 });
+    expect(evictedAfter(trace, seven('clock'), [1, 2, 3, 4, 5, 6])).toEqual([1, 2, 3]);
+  });
+
+  it('clock: page-table frames between data frames are skipped', () => {
+    // frames 8: p0 -> tables 256..259, data 260; p512 -> PT 261, data 262;
+    // p1 -> 263. p2: the hand clears 260, 262, 263 (skipping 261), wraps,
+    // takes 260 (p0); hand at 261. p3: skips 261, takes 262 (p512, clear).
+    const s = run([read(0), read(512), read(1), read(2), read(3)], { frames: 8, evict: 'clock' });
+    expect(s.pfn).toEqual([
+      [260, 2],
+      [262, 2],
+      [263, 1],
+    ]);
+    expect(s.memory!.evictions).toBe(2);
+    expect(s.frames).toEqual({ used: 8, pageTable: 5 });
+  });
+
+  it('opt: the page used farthest in the future goes; never again is farthest, ties to the lowest PFN', () => {
+    // t3 p4: next uses 1 never, 2 at t4, 3 never: 1 (260) and 3 (262) tie,
+    // 260 goes -> p4 at 260. t4 p2 hits. t5 p5: 4, 2, 3 are never used
+    // again: 260 (p4) goes -> p5 at 260. t6 p6: 5 is used at t7, 2 (261)
+    // and 3 (262) never: 261 goes -> p6 at 261. t7 p5 hits at 260.
+    const s = run(trace, seven('opt'));
+    expect(s.pfn).toEqual([
+      [260, 4],
+      [261, 3],
+      [262, 1],
+    ]);
+    expect(s.memory).toEqual({ frames: 7, evictions: 3, writebacks: 0, shootdowns: 3 });
+    expect(s.faults).toMatchObject({ minor: 6, major: 0 });
+  });
+
+  it('opt: a page\'s future is counted per address space and per translated page', () => {
+    // frames 10: a's tables 256..259, t0 a:p1 at 260; b's tables 261..264,
+    // t1 b:p1 at 265 (10 handed out). t2 a:p2: a:p1 comes back at t3 (the
+    // non-canonical access before it is no translation), b:p1 (the same page
+    // number in another space) never: b:p1 (265) goes. The crossing read
+    // then hits a:p1 (t3) and a:p2 (t4).
+    const lines = ['[CR3] 0xa', read(1), '[CR3] 0xb', read(1), '[CR3] 0xa', read(2), mem('800000000000'), mem(0x1ffe, 'READ', 4)];
+    const s = run(lines, { frames: 10, evict: 'opt', pcid: true });
+    expect(s.memory).toEqual({ frames: 10, evictions: 1, writebacks: 0, shootdowns: 1 });
+    expect(s.pfn).toEqual([
+      [260, 2],
+      [265, 3],
+    ]);
+    // lru would have evicted a:p1 (the least recent).
+    expect(run(lines, { frames: 10, evict: 'lru', pcid: true }).faults.major).toBe(1);
+  });
+
+  it('writebacks: an evicted page written since it was loaded', () => {
+    // frames 5: one data frame. W p1; p2 evicts p1 (written: a writeback);
+    // p1 evicts p2 (clean); W p1 (hit); p2 evicts p1 (written again).
+    const s = run([write(1), read(2), read(1), write(1), read(2)], { frames: 5 });
+    expect(s.memory).toEqual({ frames: 5, evictions: 3, writebacks: 2, shootdowns: 3 });
+    expect(s.faults).toMatchObject({ minor: 2, major: 2 });
+    expect(s.walks.count).toBe(4);
+    // Reloaded by a read, p1 is clean: its second eviction writes nothing back.
+    expect(run([write(1), read(2), read(1), read(2)], { frames: 5 }).memory!.writebacks).toBe(1);
+    // Fetches are no writes.
+    expect(run([fetch(1), read(2)], { frames: 5 }).memory!.writebacks).toBe(0);
+    // The write half of a lackey M writes.
+    const lackey = { format: 'lackey', sizeShift: false } as const;
+    expect(run([' M 00001000,4', ' L 00002000,4'], { frames: 5 }, lackey).memory!.writebacks).toBe(1);
+    // A write crossing two pages writes both (frames 6: two data frames).
+    expect(run([mem(0x1ffe, 'WRITE', 4), read(3), read(4)], { frames: 6 }).memory).toEqual({ frames: 6, evictions: 2, writebacks: 2, shootdowns: 2 });
+  });
+
+  it('shootdowns: every TLB level, in the owner\'s tag whatever space is current; none after a switch flushed it', () => {
+    // frames 9: space a: 256..259 tables, p1 at 260; space b: 261..264
+    // tables (9 handed out), so b:p1 evicts a:p1 and takes 260; back in a,
+    // p1 misses, walks, is a major fault and evicts b:p1.
+    const lines = ['[CR3] 0xa', read(1), '[CR3] 0xb', read(1), '[CR3] 0xa', read(1)];
+    const flushed = run(lines, { frames: 9 });
+    expect(flushed.memory).toEqual({ frames: 9, evictions: 2, writebacks: 0, shootdowns: 0 });
+    expect(flushed.faults).toMatchObject({ minor: 2, major: 1 });
+    expect(flushed.pfn).toEqual([[260, 3]]);
+    // With PCID the entries survive the switches, so each eviction shoots
+    // one down; a:p1's miss after the return shows it was.
+    const tagged = run(lines, { frames: 9, pcid: true });
+    expect(tagged.memory).toEqual({ frames: 9, evictions: 2, writebacks: 0, shootdowns: 2 });
+    expect(tagged.tlb.l1d).toEqual({ lookups: 3, hits: 0, misses: 3 });
+    expect(tagged.faults.major).toBe(1);
+  });
+
+  it('shootdowns: an entry in the L2 or the iTLB counts; none when no TLB holds the page', () => {
+    const one = { entries: 1, ways: 1 };
+    // frames 6 (data 260, 261), 1-entry L1d: p3 evicts p1, whose entry p2 replaced.
+    expect(run([read(1), read(2), read(3)], { frames: 6, l1d: one }).memory).toEqual({ frames: 6, evictions: 1, writebacks: 0, shootdowns: 0 });
+    // With an L2, p1 is still there: shot down, so its next touch misses every level.
+    const s = run([read(1), read(2), read(3), read(1)], { frames: 6, l1d: one, l2: { entries: 4, ways: 4 } });
+    expect(s.memory).toEqual({ frames: 6, evictions: 2, writebacks: 0, shootdowns: 2 });
+    expect(s.tlb.l2).toEqual({ lookups: 4, hits: 0, misses: 4 });
+    expect(s.faults.major).toBe(1);
+    // A fetched page lives in the iTLB.
+    const t = run([fetch(1), read(2), read(3), fetch(1)], { frames: 6 });
+    expect(t.memory).toEqual({ frames: 6, evictions: 2, writebacks: 0, shootdowns: 2 });
+    expect(t.tlb.l1i).toEqual({ lookups: 2, hits: 0, misses: 2 });
+  });
+
+  it('major faults walk like any walk, and the page-walk caches are left alone', () => {
+    // frames 6 (two data frames), a 1-entry L1: p0 reads 4 entries and fills
+    // pde 0; p1, p2 hit pde 0 (1 each), p2 evicts p0; p0 again: a major
+    // fault whose walk still hits pde 0.
+    const s = run([read(0), read(1), read(2), read(0)], { frames: 6, l1d: { entries: 1, ways: 1 }, pwc: { pde: 4 } });
+    expect(s.walks).toEqual({
+      count: 4,
+      refs: 4 + 1 + 1 + 1,
+      pwc: { pde: { lookups: 4, hits: 3 }, pdpte: { lookups: 1, hits: 0 }, pml4e: { lookups: 1, hits: 0 } },
+    });
+    expect(s.faults).toMatchObject({ minor: 3, major: 1 });
+    // No new tables: p0's came back into p1's old frame.
+    expect(s.frames).toEqual({ used: 6, pageTable: 4 });
+    expect(s.pfn).toEqual([
+      [260, 2],
+      [261, 2],
+    ]);
+  });
+
+  it('page tables take data frames, never the reverse; when every frame is a table the replay stops', () => {
+    // frames 7: p0 -> 256..259 tables, data 260; p512 -> PT 261, data 262
+    // (7 handed out); p1024 needs a PT: p0 (260) goes and 260 becomes a
+    // table; its data page evicts p512 (262). 260 keeps p0's count.
+    const s = run([read(0), read(512), read(1024)], { frames: 7 });
+    expect(s.frames).toEqual({ used: 7, pageTable: 6 });
+    expect(s.pfn).toEqual([
+      [260, 1],
+      [262, 2],
+    ]);
+    expect(s.memory!.evictions).toBe(2);
+    // frames 6: p1024's PT takes 260, then its data page finds only tables.
+    expect(() => run([read(0), read(512), read(1024)], { frames: 6 })).toThrow(/page tables alone need more than 6 frames/);
+    // frames 4: the first data page finds only tables; frames 1: the PDPT does.
+    for (const frames of [4, 1]) {
+      expect(() => run([read(0)], { frames })).toThrow(UserError);
+      expect(() => run([read(0)], { frames })).toThrow(`page tables alone need more than ${frames} frames`);
+    }
+    // Nothing translated, nothing needed.
+    expect(run([mem('800000000000')], { frames: 1 }).frames.used).toBe(0);
+  });
+
+  it('reject limits that are not positive integers and unknown policies', () => {
+    for (const frames of [0, -1, 2.5, Number.NaN]) expect(() => run([read(0)], { frames }), String(frames)).toThrow(/frame limit/);
+    expect(() => run([read(0)], { frames: 9, evict: 'mru' as EvictionPolicy })).toThrow(/eviction policy/);
+    expect(() => run([read(0)], { alloc: 'buddy' as MachineConfig['alloc'] })).toThrow(/allocator/);
+  });
+});
+
+describe('frame allocation: shuffled', () => {
+  /** The first `n` frames of the shuffled order, written apart from the model with the test's splitmix64. */
+  const shuffled = (seed: number, m: number, n: number): number[] => {
+    const draws = splitmix64(BigInt(seed) + 4n);
+    const a = new Map<number, number>();
+    const at = (i: number) => a.get(i) ?? 256 + i;
+    const out: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const j = k + Number(draws.next().value % BigInt(m - k));
+      const [ak, aj] = [at(k), at(j)];
+      a.set(k, aj);
+      a.set(j, ak);
+      out.push(aj);
+    }
+    return out;
+  };
+
+  it('hands out a[k] after one Fisher-Yates step, drawing from seed + 4', () => {
+    // Computed apart (Python): seed 1, M 10 -> 264, 256, 265, 261, 259, 262;
+    // seed 7 -> 259, 261, 263, 256, 262, 258; seed 1, M 2^20 -> 640090,
+    // 829551, 528323, 992278, 470145, 680172.
+    expect(shuffled(1, 10, 6)).toEqual([264, 256, 265, 261, 259, 262]);
+    expect(shuffled(7, 10, 6)).toEqual([259, 261, 263, 256, 262, 258]);
+    expect(shuffled(1, 1 << 20, 6)).toEqual([640090, 829551, 528323, 992278, 470145, 680172]);
+    // Root, PDPT, PD, PT, then p1 and p2: the 5th and 6th frames.
+    const lines = [page(1), page(2)];
+    for (const [seed, frames, data] of [
+      [1, 10, [259, 262]],
+      [7, 10, [262, 258]],
+      [undefined, 10, [259, 262]], // seed 1 by default
+      [1, undefined, [470145, 680172]], // the 4 GiB pool
+    ] as Array<[number | undefined, number | undefined, number[]]>) {
+      const s = run(lines, { alloc: 'shuffled', seed, frames });
+      expect(s.pfn, `seed ${seed} frames ${frames}`).toEqual(data.map((pfn) => [pfn, 1]).sort((x, y) => x[0] - y[0]));
+      expect(s.frames).toEqual({ used: 6, pageTable: 4 });
+    }
+    // The TLBs' random draws are another generator: a random policy changes nothing here.
+    expect(run(lines, { alloc: 'shuffled', seed: 3, policy: 'random' }).pfn).toEqual(run(lines, { alloc: 'shuffled', seed: 3 }).pfn);
+  });
+
+  it('with a limit: evictions reuse frames, and the clock hand still goes in PFN order', () => {
+    // seed 1, M 7: 259, 261, 257, 260 (tables), 258 (p1), 256 (p2), 262 (p3).
+    expect(shuffled(1, 7, 7)).toEqual([259, 261, 257, 260, 258, 256, 262]);
+    const lines = [page(1), page(2), page(3), page(4)];
+    // clock: all bits cleared from 256 up, then 256 (p2) is the first clear frame.
+    expect(run(lines, { alloc: 'shuffled', frames: 7, evict: 'clock' }).pfn).toEqual([
+      [256, 2],
+      [258, 1],
+      [262, 1],
+    ]);
+    // fifo: p1, loaded first, at 258.
+    expect(run(lines, { alloc: 'shuffled', frames: 7, evict: 'fifo' }).pfn).toEqual([
+      [256, 1],
+      [258, 2],
+      [262, 1],
+    ]);
+  });
+
+  it('hands out each frame of the pool once, then stops with an error', () => {
+    const alloc = new ShuffledAllocator(5, 9);
+    const frames = Array.from({ length: 5 }, () => alloc.take(1));
+    expect(frames).toEqual(shuffled(9, 5, 5));
+    expect([...frames].sort()).toEqual([256, 257, 258, 259, 260]);
+    expect(() => alloc.take(1)).toThrow(/--frames/);
+  });
+});
+
 describe('decoding', () => {
   const lackey = { format: 'lackey', sizeShift: false } as const;
   const execlog = { format: 'execlog', sizeShift: false } as const;
@@ -1237,7 +1680,7 @@ describe('the trace-frame histogram (physicalPfn)', () => {
 const LEVELS: Record<PagingMode, number> = { 'x86-32': 2, pae: 3, 'x86-64': 4, la57: 5 };
 
 /** What must hold for any trace and machine, whatever the exact counts. */
-function checkInvariants(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'> = {}): void {
+function checkInvariants(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc' | 'pageSize' | 'frames'> = {}): void {
   const levels = [s.tlb.l1d, s.tlb.l1i, ...(s.tlb.l2 ? [s.tlb.l2] : [])];
   for (const l of levels) expect(l.hits + l.misses).toBe(l.lookups);
   const l1Misses = s.tlb.l1d.misses + s.tlb.l1i.misses;
@@ -1248,8 +1691,8 @@ function checkInvariants(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'
     expect(s.walks.count).toBe(l1Misses);
   }
   checkWalks(s, machine);
-  expect(s.faults.minor).toBeLessThanOrEqual(s.walks.count);
-  expect(s.frames.used - s.frames.pageTable).toBe(s.faults.minor);
+  expect(s.faults.minor + s.faults.major).toBeLessThanOrEqual(s.walks.count);
+  checkMemory(s, machine);
   const translated = s.pfn.reduce((sum, [, n]) => sum + n, 0);
   expect(translated).toBe(s.tlb.l1d.lookups + s.tlb.l1i.lookups);
   const pages = s.accesses.read + s.accesses.write + s.accesses.fetch - s.accesses.physical + s.crossings;
@@ -1268,16 +1711,22 @@ function checkInvariants(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'
   expect(physical).toBeLessThanOrEqual(s.accesses.read + s.accesses.write + s.accesses.fetch - s.accesses.mmio);
 }
 
+/** The level of the entry that maps a page of each size (docs/metrics.md, Huge pages). */
+const LEAF: Record<PageSize, number> = { '4K': 0, '2M': 1, '4M': 1, '1G': 2 };
+
 /**
  * walks.pwc is there iff the machine has page-walk caches, with every cache
- * of the mode; each walk probes pde, then each next cache while it misses,
- * and reads k entries on a hit in cache k, every level's otherwise.
+ * of the mode; each walk probes the first cache above the leaf (pde for 4K
+ * pages), then each next cache while it misses, and reads k - leaf entries
+ * on a hit in cache k, levels - leaf otherwise; caches at or below the leaf
+ * are never probed.
  */
-function checkWalks(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'>): void {
+function checkWalks(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc' | 'pageSize'>): void {
   const levels = LEVELS[machine.paging ?? 'x86-64'];
+  const leaf = LEAF[machine.pageSize ?? '4K'];
   if (machine.pwc === undefined) {
     expect('pwc' in s.walks).toBe(false);
-    expect(s.walks.refs).toBe(levels * s.walks.count);
+    expect(s.walks.refs).toBe((levels - leaf) * s.walks.count);
     return;
   }
   const caches = PWC_LEVELS.slice(0, levels - 1);
@@ -1286,13 +1735,54 @@ function checkWalks(s: Stats, machine: Pick<MachineConfig, 'paging' | 'pwc'>): v
   let refs = 0;
   caches.forEach((name, i) => {
     const { lookups, hits } = s.walks.pwc![name]!;
+    const k = i + 1;
+    if (k <= leaf) {
+      expect({ lookups, hits }, name).toEqual({ lookups: 0, hits: 0 });
+      return;
+    }
     expect(lookups, name).toBe(probes);
     expect(hits, name).toBeLessThanOrEqual(lookups);
     if ((machine.pwc![name] ?? 0) === 0) expect(hits, name).toBe(0);
-    refs += (i + 1) * hits;
+    refs += (k - leaf) * hits;
     probes -= hits;
   });
-  expect(s.walks.refs).toBe(refs + levels * probes);
+  expect(s.walks.refs).toBe(refs + (levels - leaf) * probes);
+}
+
+/**
+ * Frames: without a limit every minor fault takes one page's worth of 4K
+ * frames and nothing is evicted; with one, every load (minor or major fault)
+ * takes a frame and every eviction gives one back, never more than the
+ * limit is handed out, and the limit is reached before anything is evicted.
+ */
+function checkMemory(s: Stats, machine: Pick<MachineConfig, 'pageSize' | 'frames'>): void {
+  const pageFrames = 2 ** (PAGE_SHIFTS[machine.pageSize ?? '4K'] - 12);
+  if (machine.frames === undefined) {
+    expect('memory' in s).toBe(false);
+    expect(s.faults.major).toBe(0);
+    expect(s.frames.used - s.frames.pageTable).toBe(s.faults.minor * pageFrames);
+    return;
+  }
+  const m = s.memory!;
+  expect(m.frames).toBe(machine.frames);
+  expect(s.frames.used - s.frames.pageTable).toBe(s.faults.minor + s.faults.major - m.evictions);
+  expect(s.frames.used).toBeLessThanOrEqual(machine.frames);
+  if (m.evictions > 0) expect(s.frames.used).toBe(machine.frames);
+  expect(m.writebacks).toBeLessThanOrEqual(m.evictions);
+  expect(m.shootdowns).toBeLessThanOrEqual(m.evictions);
+  // A page comes back only after it went.
+  expect(s.faults.major).toBeLessThanOrEqual(m.evictions);
+  if (s.accesses.write === 0) expect(m.writebacks).toBe(0);
+}
+
+/** A replay, or null when it stopped because the page tables alone need more frames than the limit. */
+function replayOrStop(trace: { text: string; format: Format; sizeShift: boolean }, machine: MachineConfig): Stats | null {
+  try {
+    return referenceReplay(trace.text, trace, machine);
+  } catch (e) {
+    if (machine.frames !== undefined && e instanceof UserError && /page tables alone need more than \d+ frames/.test(e.message)) return null;
+    throw e;
+  }
 }
 
 /** The total of a histogram or of a table's counts. */
@@ -1304,6 +1794,7 @@ describe('generated traces', () => {
   it('are a pure function of the seed', () => {
     expect(randomTrace(42)).toEqual(randomTrace(42));
     expect(randomMachine(42)).toEqual(randomMachine(42));
+    expect(randomMachine(42, { mmu: true })).toEqual(randomMachine(42, { mmu: true }));
     expect(randomTrace(42).text).not.toBe(randomTrace(43).text);
   });
 
@@ -1324,6 +1815,13 @@ describe('generated traces', () => {
       observed: 0,
       unknownReasons: 0,
       otherReasons: 0,
+      hugePageRuns: 0,
+      limitedRuns: 0,
+      stops: 0,
+      majorFaults: 0,
+      evictions: 0,
+      writebacks: 0,
+      shootdowns: 0,
     };
     const formats = new Set<string>();
     /** Per paging mode: pages translated (looked up) and pages it could not translate. */
@@ -1336,14 +1834,26 @@ describe('generated traces', () => {
     for (let seed = 1; seed <= 150; seed++) {
       const trace = randomTrace(seed);
       formats.add(trace.format);
-      const machine = randomMachine(seed);
+      const machine = randomMachine(seed, { mmu: true, trace });
       const mode = machine.paging ?? 'x86-64';
-      const s = referenceReplay(trace.text, trace, machine);
+      const s = replayOrStop(trace, machine);
+      if (s === null) {
+        seen.stops++;
+        continue;
+      }
       checkInvariants(s, machine);
+      if ((machine.pageSize ?? '4K') !== '4K') seen.hugePageRuns++;
+      if (s.memory) {
+        seen.limitedRuns++;
+        seen.majorFaults += s.faults.major;
+        seen.evictions += s.memory.evictions;
+        seen.writebacks += s.memory.writebacks;
+        seen.shootdowns += s.memory.shootdowns;
+      }
       if (machine.pwc) {
         pwcMachines[mode]++;
         for (const [name, counts] of Object.entries(s.walks.pwc!)) pwcHits[name as PwcLevel] += counts.hits;
-        // Page-walk caches change the refs and nothing else.
+        // Page-walk caches change the refs and nothing else (evictions included).
         const off = referenceReplay(trace.text, trace, { ...machine, pwc: undefined });
         expect({ ...s, walks: off.walks }, `seed ${seed}`).toEqual(off);
         expect(s.walks.refs, `seed ${seed}`).toBeLessThanOrEqual(off.walks.refs);
@@ -1442,7 +1952,9 @@ describe('generated traces', () => {
   it('x86-32 and pae see the same TLB traffic; la57 translates whatever x86-64 does', () => {
     for (let seed = 1; seed <= 60; seed++) {
       const trace = randomTrace(seed, { lowAddresses: seed % 2 === 0 });
-      const machine = randomMachine(seed);
+      // 4K pages (the modes map different huge sizes) and no frame limit (the
+      // modes' tables take different numbers of frames, so evict differently).
+      const machine = { ...randomMachine(seed, { mmu: true }), pageSize: undefined, frames: undefined };
       const [x32, pae, x64, la57] = (['x86-32', 'pae', 'x86-64', 'la57'] as const).map((paging) => referenceReplay(trace.text, trace, { ...machine, paging }));
       // Same translatable pages and tags: only the frames and the refs differ.
       expect(pae.tlb, `seed ${seed}`).toEqual(x32.tlb);
@@ -1477,6 +1989,81 @@ describe('generated traces', () => {
     }
     expect([...policies].sort()).toEqual([...POLICIES].sort());
     for (const [name, count] of Object.entries({ overrides, seeds, classic })) expect(count, name).toBeGreaterThan(30);
+  });
+
+  it('machines draw page sizes, frame limits, eviction policies and allocators', () => {
+    const counts: Record<string, number> = {};
+    const inc = (key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+    for (let seed = 1; seed <= 600; seed++) {
+      const m = randomMachine(seed, { mmu: true });
+      const size = m.pageSize ?? 'default';
+      inc(`size ${size}`);
+      if (m.pageSize !== undefined) expect(MODE_PAGE_SIZES[m.paging ?? 'x86-64'], `seed ${seed}`).toContain(m.pageSize);
+      if ((m.pageSize ?? '4K') !== '4K') {
+        // A usage error otherwise.
+        expect(m.frames, `seed ${seed}`).toBeUndefined();
+        expect(m.alloc, `seed ${seed}`).toBeUndefined();
+      }
+      if (m.frames !== undefined) {
+        inc('frames');
+        expect(Number.isInteger(m.frames) && m.frames >= 1, `seed ${seed}`).toBe(true);
+        inc(`evict ${m.evict ?? 'default'}`);
+      } else {
+        expect(m.evict, `seed ${seed}`).toBeUndefined();
+      }
+      inc(`alloc ${m.alloc ?? 'default'}`);
+      if (m.alloc === 'shuffled') inc(m.frames === undefined ? 'shuffled 4 GiB' : 'shuffled limited');
+      // Knowing the trace changes the size of a limit, and nothing else; the
+      // fields drawn before these are the same as without them.
+      const { frames: sized, ...rest } = randomMachine(seed, { mmu: true, trace: randomTrace(seed, { lines: 200 }) });
+      const { frames: blind, ...same } = m;
+      expect(rest, `seed ${seed}`).toEqual(same);
+      expect(sized === undefined, `seed ${seed}`).toBe(blind === undefined);
+      const { pageSize: _size, frames: _frames, evict: _evict, alloc: _alloc, ...before } = m;
+      expect(before, `seed ${seed}`).toEqual(randomMachine(seed));
+    }
+    for (const key of ['size default', 'size 4K', 'size 2M', 'size 4M', 'size 1G', 'frames', 'evict default', ...EVICTION_POLICIES.map((p) => `evict ${p}`), 'alloc default', 'alloc sequential', 'alloc shuffled', 'shuffled 4 GiB', 'shuffled limited']) {
+      expect(counts[key] ?? 0, key).toBeGreaterThan(5);
+    }
+    expect(counts.frames).toBeGreaterThan(120);
+    expect(counts.frames).toBeLessThan(300);
+  });
+
+  it('size frame limits from the trace: most evict, some stop, some evict nothing', () => {
+    const seen = { limited: 0, stops: 0, evicting: 0, nothingEvicted: 0, writebacks: 0, majors: 0 };
+    const optSeen = { compared: 0 };
+    for (let seed = 1; seed <= 300; seed++) {
+      const trace = randomTrace(seed);
+      const machine = randomMachine(seed * 7919, { mmu: true, trace });
+      if (machine.frames === undefined) continue;
+      seen.limited++;
+      const s = replayOrStop(trace, machine);
+      if (s === null) {
+        seen.stops++;
+        continue;
+      }
+      if (s.memory!.evictions > 0) seen.evicting++;
+      else seen.nothingEvicted++;
+      if (s.memory!.writebacks > 0) seen.writebacks++;
+      if (s.faults.major > 0) seen.majors++;
+      // Belady: with the same frames, opt never faults more than another policy.
+      if (s.memory!.evictions > 0 && seed % 3 === 0) {
+        const majors = (evict: EvictionPolicy) => referenceReplay(trace.text, trace, { ...machine, evict }).faults.major;
+        const opt = majors('opt');
+        for (const evict of ['lru', 'fifo', 'clock'] as const) expect(opt, `seed ${seed} opt vs ${evict}`).toBeLessThanOrEqual(majors(evict));
+        optSeen.compared++;
+      }
+      // A limit nothing reaches changes nothing but the memory block (the
+      // shuffled allocator's pool is the limit, so there it changes the frames).
+      if (s.memory!.evictions === 0 && machine.alloc !== 'shuffled') {
+        const free = referenceReplay(trace.text, trace, { ...machine, frames: undefined });
+        expect({ ...s, memory: undefined }, `seed ${seed}`).toEqual({ ...free, memory: undefined });
+      }
+    }
+    expect(seen.stops).toBeGreaterThan(3);
+    expect(seen.stops).toBeLessThan(seen.limited / 4);
+    expect(seen.evicting).toBeGreaterThan(seen.limited / 2);
+    for (const [name, count] of Object.entries({ ...seen, ...optSeen })) expect(count, name).toBeGreaterThan(5);
   });
 
   it('make no bad lines when asked for a clean trace', () => {

@@ -1,21 +1,26 @@
-// The MMU model: TLB hierarchy, page tables per address space, the frame
-// allocator and every counter of docs/metrics.md.
+// The MMU model: TLB hierarchy, page tables per address space, physical
+// memory (frame allocator, limit, eviction) and every counter of
+// docs/metrics.md.
 
-import { FIRST_PFN, policyOf, type Geometry, type MachineConfig, type Stats, type TlbLevel } from '../model.js';
+import { MODE_PAGE_SIZES, policyOf, type Geometry, type MachineConfig, type Stats, type TlbLevel } from '../model.js';
+import { frameAllocator, type FrameAllocator } from './alloc.js';
 import type { AccessEvent, ControlEvent, TraceEvent } from './decode.js';
-import { PageTable, pagingLayout, type PagingLayout } from './pagetable.js';
+import { IMPLICIT_SPACE, pageKey, type Future } from './future.js';
+import { PhysicalMemory, type ResidentPage } from './memory.js';
+import { leafLevel, PageTable, pagingLayout, type PagingLayout } from './pagetable.js';
+import { pagesTouched, pageShiftOf } from './pages.js';
 import { PageWalkCaches } from './pwc.js';
 import { randomStart, Tlb } from './tlb.js';
 
-const PAGE_SHIFT = 12n;
-const VPN_MASK = (1n << 52n) - 1n;
-const U64_MASK = (1n << 64n) - 1n;
+const BASE_PAGE_SHIFT = 12n;
 /** Distinct [PAGE_FAULT] reasons counted by name; further ones count under OTHER_REASON. */
 const MAX_REASONS = 32;
 const OTHER_REASON = 'other';
 
 interface AddressSpace {
   id: number;
+  /** The [CR3] value that names it (hex), or IMPLICIT_SPACE: how the OPT pre-pass names it. */
+  name: string;
   table: PageTable;
   accessed: boolean;
 }
@@ -28,16 +33,23 @@ export class Machine {
   private readonly pwc: PageWalkCaches | null;
   /** The paging mode's tree shape and translatable pages. */
   private readonly paging: PagingLayout;
+  /** log2 of the page size: pages, TLB tags and sets are `va >> pageShift`. */
+  private readonly pageShift: bigint;
+
+  private readonly allocator: FrameAllocator;
+  private readonly memory: PhysicalMemory;
+  /** Index of the next translation (the OPT pre-pass numbers them the same way). */
+  private translations = 0;
 
   private readonly spaces = new Map<bigint, AddressSpace>();
+  /** By id, for evictions, which may hit any space's pages. */
+  private readonly spacesById: AddressSpace[] = [];
   private readonly implicitSpace: AddressSpace;
   private current: AddressSpace;
   private nextSpaceId = 0;
   /** [CR3] lines before the first access name the start space instead of switching. */
   private started = false;
 
-  private nextPfn = FIRST_PFN;
-  private pageTableFrames = 0;
   private readonly translationsPerPfn = new Map<number, number>();
   /** Accesses per frame of the physical addresses the trace gives. */
   private readonly accessesPerPhysicalPfn = new Map<number, number>();
@@ -54,6 +66,7 @@ export class Machine {
     walks: 0,
     walkRefs: 0,
     minorFaults: 0,
+    majorFaults: 0,
     nonCanonical: 0,
     observedFaults: 0,
     contextSwitches: 0,
@@ -61,20 +74,42 @@ export class Machine {
     flushes: 0,
   };
 
-  constructor(private readonly config: MachineConfig) {
+  /** `future`: every translation's next use, which the `opt` eviction policy needs (see futureOf). */
+  constructor(
+    private readonly config: MachineConfig,
+    private readonly future?: Future,
+  ) {
     this.paging = pagingLayout(config.paging);
+    this.pageShift = pageShiftOf(config);
+    const mode = config.paging ?? 'x86-64';
+    const pageSize = config.pageSize ?? '4K';
+    if (!MODE_PAGE_SIZES[mode].includes(pageSize)) {
+      throw new Error(`bad page size ${pageSize} for paging mode ${mode}: it maps ${MODE_PAGE_SIZES[mode].join(', ')}`);
+    }
+    // Both need runs of free frames for huge pages, which the model does not track.
+    if (pageSize !== '4K' && (config.frames !== undefined || (config.alloc ?? 'sequential') !== 'sequential')) {
+      throw new Error(`huge pages (${pageSize}) combine with neither a frame limit nor the shuffled allocator`);
+    }
+    const evict = config.evict ?? 'lru';
+    if (config.frames !== undefined && evict === 'opt' && !future) throw new Error('the opt eviction policy needs the future of the trace');
+    this.allocator = frameAllocator(config.alloc, config.frames, config.seed);
+    this.memory = new PhysicalMemory(this.allocator, config.frames, evict, 2 ** Number(this.pageShift - BASE_PAGE_SHIFT), (victim) =>
+      this.evict(victim),
+    );
     const tlb = (level: TlbLevel, geometry: Geometry) =>
       new Tlb(geometry, policyOf(config, level), randomStart(config.seed, level));
     this.l1d = tlb('l1d', config.l1d);
     this.l1i = tlb('l1i', config.l1i);
     this.l2 = config.l2 ? tlb('l2', config.l2) : null;
-    this.pwc = config.pwc !== undefined ? new PageWalkCaches(config.pwc, this.paging) : null;
-    this.implicitSpace = this.newSpace();
+    this.pwc = config.pwc !== undefined ? new PageWalkCaches(config.pwc, this.paging, leafLevel(this.pageShift)) : null;
+    this.implicitSpace = this.newSpace(IMPLICIT_SPACE);
     this.current = this.implicitSpace;
   }
 
-  private newSpace(): AddressSpace {
-    return { id: this.nextSpaceId++, table: new PageTable(this.paging), accessed: false };
+  private newSpace(name: string): AddressSpace {
+    const space = { id: this.nextSpaceId++, name, table: new PageTable(this.paging, this.pageShift), accessed: false };
+    this.spacesById.push(space);
+    return space;
   }
 
   private tlbs(): Tlb[] {
@@ -86,8 +121,6 @@ export class Machine {
     for (const tlb of this.tlbs()) tlb.flush();
     this.pwc?.clear();
   }
-
-  private allocateFrame = (): number => this.nextPfn++;
 
   handle(event: TraceEvent): void {
     if (event.kind === 'access') this.access(event);
@@ -101,8 +134,8 @@ export class Machine {
         break;
       case 'invlpg': {
         this.counts.invlpg++;
-        const vpn = event.va >> PAGE_SHIFT;
-        for (const tlb of this.tlbs()) tlb.invalidate(this.current.id, vpn);
+        const page = event.va >> this.pageShift;
+        for (const tlb of this.tlbs()) tlb.invalidate(this.current.id, page);
         // As on Intel: the page-walk caches are emptied entirely.
         this.pwc?.clear();
         break;
@@ -130,7 +163,7 @@ export class Machine {
   private cr3(value: bigint): void {
     let space = this.spaces.get(value);
     if (!space) {
-      space = this.newSpace();
+      space = this.newSpace(value.toString(16));
       this.spaces.set(value, space);
     }
     if (!this.started) {
@@ -153,7 +186,7 @@ export class Machine {
     // itself of a physical access to RAM (not of a device).
     const physicalAddress = event.physical ? (event.mmio ? undefined : event.va) : event.pa;
     if (physicalAddress !== undefined) {
-      const pfn = Number(physicalAddress >> PAGE_SHIFT);
+      const pfn = Number(physicalAddress >> BASE_PAGE_SHIFT);
       this.accessesPerPhysicalPfn.set(pfn, (this.accessesPerPhysicalPfn.get(pfn) ?? 0) + 1);
     }
     if (event.physical) {
@@ -161,57 +194,85 @@ export class Machine {
       if (event.mmio) this.counts.mmio++;
       return;
     }
-    const first = event.va >> PAGE_SHIFT;
-    const last = ((event.va + BigInt(Math.max(event.size, 1)) - 1n) & U64_MASK) >> PAGE_SHIFT;
-    const pages = [first];
-    if (last !== first) {
-      this.counts.crossings++;
-      pages.push((first + 1n) & VPN_MASK);
-    }
-    for (const vpn of pages) {
-      if (this.paging.translatable(vpn)) this.translate(event.op === 'X' ? this.l1i : this.l1d, vpn);
+    const pages = pagesTouched(event.va, event.size, this.pageShift);
+    if (pages.length > 1) this.counts.crossings++;
+    for (const page of pages) {
+      // A page is translatable when its first 4 KiB page is.
+      if (this.paging.translatable(page << (this.pageShift - BASE_PAGE_SHIFT))) this.translate(event.op, page);
       else this.counts.nonCanonical++;
     }
   }
 
-  private translate(l1: Tlb, vpn: bigint): void {
+  private translate(op: AccessEvent['op'], page: bigint): void {
     const space = this.current;
+    const t = this.translations++;
+    if (this.future && this.future.keys[t] !== pageKey(space.name, page)) {
+      throw new Error(`the OPT pre-pass saw translation ${t} as ${this.future.keys[t]}, the machine as ${pageKey(space.name, page)}`);
+    }
     // The root (PD, PAE's PDPT, PML4 or PML5) on the space's first
     // translation, which is also its first walk: a space's TLB entries come
     // only from its own walks.
-    if (space.table.root === null) {
-      space.table.root = this.allocateFrame();
-      this.pageTableFrames++;
-    }
-    let pfn = l1.lookup(space.id, vpn);
+    if (space.table.root === null) space.table.root = this.memory.takeTable();
+    const l1 = op === 'X' ? this.l1i : this.l1d;
+    let pfn = l1.lookup(space.id, page);
     if (pfn === null) {
-      pfn = this.l2 ? this.l2.lookup(space.id, vpn) : null;
+      pfn = this.l2 ? this.l2.lookup(space.id, page) : null;
       if (pfn === null) {
-        pfn = this.walk(space, vpn);
-        this.l2?.fill(space.id, vpn, pfn);
+        pfn = this.walk(space, page);
+        this.l2?.fill(space.id, page, pfn);
       }
-      l1.fill(space.id, vpn, pfn);
+      l1.fill(space.id, page, pfn);
     }
     this.translationsPerPfn.set(pfn, (this.translationsPerPfn.get(pfn) ?? 0) + 1);
+    this.memory.translated(pfn, op === 'W', this.future?.next[t] ?? Infinity);
   }
 
-  private walk(space: AddressSpace, vpn: bigint): number {
+  private walk(space: AddressSpace, page: bigint): number {
     this.counts.walks++;
-    // A hit in page-walk cache k leaves k entries to read; no hit (or no
-    // caches), one per level from the root.
-    const reads = this.pwc ? this.pwc.probe(space.id, vpn) : this.paging.levels;
+    // The page-walk caches tag by the 4 KiB VPN's upper bits.
+    const vpn = page << (this.pageShift - BASE_PAGE_SHIFT);
+    // A hit in page-walk cache k leaves k - leaf entries to read; no hit (or
+    // no caches), one per level from the root down to the leaf.
+    const reads = this.pwc ? this.pwc.probe(space.id, vpn) : this.paging.levels - leafLevel(this.pageShift);
     this.counts.walkRefs += reads;
-    let pfn = space.table.frameOf(vpn);
-    if (pfn === undefined) {
+    const pte = space.table.entry(page);
+    let pfn: number;
+    if (pte === undefined) {
       this.counts.minorFaults++;
-      const mapped = space.table.map(vpn, this.allocateFrame);
-      this.pageTableFrames += mapped.tables;
-      pfn = mapped.pfn;
+      pfn = space.table.map(
+        page,
+        () => this.memory.takeTable(),
+        () => this.memory.load(space.id, page),
+      ).pfn;
+    } else if (!pte.present) {
+      // Evicted: its tables are all there (they are never evicted); only the data page comes back.
+      this.counts.majorFaults++;
+      pte.pfn = this.memory.load(space.id, page);
+      pte.present = true;
+      pfn = pte.pfn;
+    } else {
+      pfn = pte.pfn;
     }
     // Once the page is mapped (a fault's walk too): the upper-level entries
     // the walk read go into their caches.
     this.pwc?.fill(space.id, vpn, reads);
     return pfn;
+  }
+
+  /**
+   * A data page loses its frame: its PTE is no longer present, and every TLB
+   * entry mapping it goes. Entries are tagged by (owner space, page), and a
+   * frame is mapped by one page at a time, so these are exactly the entries
+   * holding its frame, whatever space is current. Says whether there was one
+   * (a shootdown). The page-walk caches stay: the tables above do not change.
+   */
+  private evict(victim: ResidentPage): boolean {
+    const pte = this.spacesById[victim.space].table.entry(victim.page);
+    if (!pte || !pte.present || pte.pfn !== victim.pfn) throw new Error(`evicting frame ${victim.pfn}, which its page does not map`);
+    pte.present = false;
+    let shotDown = false;
+    for (const tlb of this.tlbs()) if (tlb.invalidate(victim.space, victim.page)) shotDown = true;
+    return shotDown;
   }
 
   stats(records: number, badLines: number, ignoredLines: number): Stats {
@@ -226,7 +287,7 @@ export class Machine {
       walks: { count: c.walks, refs: c.walkRefs },
       faults: {
         minor: c.minorFaults,
-        major: 0,
+        major: c.majorFaults,
         nonCanonical: c.nonCanonical,
         invalid: 0,
         protection: { read: 0, write: 0, exec: 0, user: 0 },
@@ -239,7 +300,7 @@ export class Machine {
           [...this.faultsByReason].map(([reason, n]) => [Buffer.from(reason, 'latin1').toString('utf8'), n]),
         ),
       },
-      frames: { used: this.nextPfn - FIRST_PFN, pageTable: this.pageTableFrames },
+      frames: { used: this.allocator.handedOut, pageTable: this.memory.pageTables },
       contexts: allSpaces.filter((s) => s.accessed).length,
       contextSwitches: c.contextSwitches,
       kptiSwitches: 0,
@@ -252,6 +313,7 @@ export class Machine {
     };
     if (this.l2) stats.tlb.l2 = level(this.l2);
     if (this.pwc) stats.walks.pwc = this.pwc.stats();
+    if (this.config.frames !== undefined) stats.memory = { frames: this.config.frames, ...this.memory.counts };
     return stats;
   }
 }

@@ -7,8 +7,6 @@
 import { PAGING_MODES, type PagingMode } from '../model.js';
 
 const PAGE_SHIFT = 12n;
-/** VPNs are 52 bits: the page of a 64-bit address. */
-const VPN_BITS = 52n;
 
 export interface PagingLayout {
   /** Levels of the tree, root included: the page-table entries each walk reads. */
@@ -62,44 +60,78 @@ export function pagingLayout(mode: PagingMode | undefined): PagingLayout {
   return PAGING_LAYOUTS[m];
 }
 
+/** A data page's page-table entry: its frame, and whether it is present (false once evicted). */
+export interface Pte {
+  pfn: number;
+  present: boolean;
+}
+
+/**
+ * The level of the entry that maps a page of 2^pageShift bytes (docs/metrics.md,
+ * Huge pages): 0 (PT) for 4 KiB, 1 (PD) for 2 and 4 MiB, 2 (PDPT) for 1 GiB.
+ */
+export function leafLevel(pageShift: bigint): number {
+  switch (pageShift) {
+    case 12n:
+      return 0;
+    case 21n:
+    case 22n:
+      return 1;
+    case 30n:
+      return 2;
+    default:
+      throw new Error(`bad page shift ${pageShift}`);
+  }
+}
+
 export class PageTable {
   /** PFN of the root table, allocated on the address space's first translation. */
   root: number | null = null;
-  /** Per level below the root, top-down: the names of the tables that exist. */
+  /** Per level below the root down to the leaf's table, top-down: the shifts that name its tables. */
+  private readonly tableShifts: readonly bigint[];
+  /** Per level of tableShifts: the names of the tables that exist. */
   private readonly tables: Array<Set<bigint>>;
-  private readonly pages = new Map<bigint, number>();
+  /** Data pages by page number (at the page size): mapped once, then present or evicted. */
+  private readonly pages = new Map<bigint, Pte>();
 
-  constructor(private readonly layout: PagingLayout = PAGING_LAYOUTS['x86-64']) {
-    this.tables = layout.tableShifts.map(() => new Set<bigint>());
+  /** `pageShift`: log2 of the page size every page is mapped at (12: 4 KiB). */
+  constructor(
+    private readonly layout: PagingLayout = PAGING_LAYOUTS['x86-64'],
+    private readonly pageShift = PAGE_SHIFT,
+  ) {
+    // A huge page is mapped by an entry above the PT: the tables below it do not exist.
+    this.tableShifts = layout.tableShifts.slice(0, layout.tableShifts.length - leafLevel(pageShift));
+    this.tables = this.tableShifts.map(() => new Set<bigint>());
   }
 
-  /** The data frame mapped at `vpn`, if any. */
-  frameOf(vpn: bigint): number | undefined {
-    return this.pages.get(vpn);
+  /** The entry of `page`; undefined while it has never been mapped. */
+  entry(page: bigint): Pte | undefined {
+    return this.pages.get(page);
   }
 
   /**
-   * Maps an unmapped (translatable) page: the missing tables below the root
-   * top-down, then the data page, in the order the frame allocator must hand
-   * frames out. Returns how many page-table frames it took and the data frame.
+   * Maps a page never mapped before (translatable): the missing tables below
+   * the root top-down, then the data page, in the order their frames must be
+   * requested. Returns how many page-table frames it took and the data frame.
    */
-  map(vpn: bigint, allocate: () => number): { tables: number; pfn: number } {
-    if (vpn < 0n || vpn >> VPN_BITS !== 0n || !this.layout.translatable(vpn)) {
-      throw new Error(`page 0x${vpn.toString(16)} is not translatable`);
+  map(page: bigint, allocateTable: () => number, allocateData: () => number): { tables: number; pfn: number } {
+    const shift = this.pageShift;
+    if (page < 0n || page >> (64n - shift) !== 0n || !this.layout.translatable(page << (shift - PAGE_SHIFT)) || this.pages.has(page)) {
+      throw new Error(`page 0x${page.toString(16)} is not translatable or already mapped`);
     }
-    const va = vpn << PAGE_SHIFT;
+    const va = page << shift;
     let tables = 0;
-    this.layout.tableShifts.forEach((shift, i) => {
-      const name = va >> shift;
+    this.tableShifts.forEach((tableShift, i) => {
+      const name = va >> tableShift;
       const level = this.tables[i];
       if (!level.has(name)) {
         level.add(name);
-        allocate();
+        allocateTable();
         tables++;
       }
     });
-    const pfn = allocate();
-    this.pages.set(vpn, pfn);
+    const pfn = allocateData();
+    this.pages.set(page, { pfn, present: true });
     return { tables, pfn };
   }
 }

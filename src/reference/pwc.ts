@@ -1,6 +1,7 @@
-// Page-walk caches (docs/metrics.md, Page walks and faults): one fully
-// associative LRU cache per upper level of the paging mode, probed deepest
-// first by every walk. Written for reading, not speed.
+// Page-walk caches (docs/metrics.md, Page walks and faults, and Huge pages):
+// one fully associative LRU cache per upper level of the paging mode, probed
+// deepest first by every walk; with huge pages only those above the leaf
+// level. Written for reading, not speed.
 
 import { PWC_LEVELS, type PwcLevel } from '../model.js';
 import type { PagingLayout } from './pagetable.js';
@@ -44,9 +45,11 @@ export class PageWalkCaches {
   /** Cache k (k = 1 .. levels-1) at index k-1. */
   private readonly caches: LruSet[];
 
+  /** `leaf`: the level of the entry that maps a page (0 for 4 KiB pages; see leafLevel). */
   constructor(
     sizes: Partial<Record<PwcLevel, number>>,
     private readonly layout: PagingLayout,
+    private readonly leaf = 0,
   ) {
     for (const [name, n] of Object.entries(sizes)) {
       if (!(PWC_LEVELS as readonly string[]).includes(name)) {
@@ -60,29 +63,30 @@ export class PageWalkCaches {
     this.caches = layout.pwcShifts.map((_, i) => new LruSet(sizes[PWC_LEVELS[i]] ?? 0));
   }
 
-  /** Cache k's tag of a page: (address space, the VPN bits above level k's index). */
+  /** Cache k's tag of a page: (address space, the bits of its 4 KiB VPN above level k's index). */
   private key(k: number, space: number, vpn: bigint): string {
     return `${space}:${(vpn >> this.layout.pwcShifts[k - 1]).toString(16)}`;
   }
 
   /**
-   * Probes caches 1, 2, ... in turn, stopping at the first hit. Returns the
-   * number of page-table entries the walk reads: k for a hit in cache k,
-   * the mode's levels with no hit.
+   * Probes caches leaf+1, leaf+2, ... in turn (those holding pointers to
+   * tables, not the leaf's entries), stopping at the first hit. Returns the
+   * number of page-table entries the walk reads: k - leaf for a hit in cache
+   * k, the mode's levels - leaf with no hit. `vpn`: the page's 4 KiB VPN.
    */
   probe(space: number, vpn: bigint): number {
-    for (let k = 1; k <= this.caches.length; k++) {
-      if (this.caches[k - 1].probe(this.key(k, space, vpn))) return k;
+    for (let k = this.leaf + 1; k <= this.caches.length; k++) {
+      if (this.caches[k - 1].probe(this.key(k, space, vpn))) return k - this.leaf;
     }
-    return this.layout.levels;
+    return this.layout.levels - this.leaf;
   }
 
   /**
-   * After a walk that read `reads` entries (levels reads-1 .. 0): fills the
-   * caches of the upper-level entries it read, 1 .. reads-1.
+   * After a walk that read `reads` entries (levels leaf+reads-1 .. leaf):
+   * fills the caches of the upper-level entries it read, leaf+1 .. leaf+reads-1.
    */
   fill(space: number, vpn: bigint, reads: number): void {
-    for (let k = 1; k < reads; k++) this.caches[k - 1].fill(this.key(k, space, vpn));
+    for (let k = this.leaf + 1; k < this.leaf + reads; k++) this.caches[k - 1].fill(this.key(k, space, vpn));
   }
 
   /** Empties every cache (all levels, all address spaces). */

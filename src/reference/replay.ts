@@ -4,11 +4,14 @@
 
 import type { DecodeOptions, MachineConfig, Stats } from '../model.js';
 import { decodeTrace } from './decode.js';
+import { futureOf } from './future.js';
 import { Machine } from './machine.js';
 
 export function referenceReplay(text: string, decode: DecodeOptions, machine: MachineConfig): Stats {
   const trace = decodeTrace(text, decode);
-  const model = new Machine(machine);
+  // OPT evicts by the future: a first pass lists every translation's page.
+  const opt = machine.frames !== undefined && machine.evict === 'opt';
+  const model = new Machine(machine, opt ? futureOf(trace.events, machine) : undefined);
   for (const event of trace.events) model.handle(event);
   return model.stats(trace.records, trace.badLines, trace.ignoredLines);
 }

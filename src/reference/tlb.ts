@@ -4,6 +4,7 @@
 // defines them.
 
 import type { Geometry, LevelStats, Policy, TlbLevel } from '../model.js';
+import { seedState, SplitMix64 } from './splitmix64.js';
 
 interface Entry {
   space: number;
@@ -17,14 +18,11 @@ interface Entry {
   stamp: number;
 }
 
-const U64 = (1n << 64n) - 1n;
 const LEVEL_OFFSET: Record<TlbLevel, bigint> = { l1d: 1n, l1i: 2n, l2: 3n };
 
 /** The random generator's starting state of a level: seed + 1, 2, 3 (mod 2^64); seed 1 by default. */
 export function randomStart(seed: number | undefined, level: TlbLevel): bigint {
-  const s = seed ?? 1;
-  if (!Number.isSafeInteger(s)) throw new Error(`bad seed ${s}: must be an integer`);
-  return (BigInt(s) + LEVEL_OFFSET[level]) & U64;
+  return seedState(seed, LEVEL_OFFSET[level]);
 }
 
 export class Tlb {
@@ -36,12 +34,14 @@ export class Tlb {
   /** plru: per set, the ways - 1 bits of the tree (node i's children 2i+1, 2i+2). */
   private readonly plru: number[][];
   private clock = 0;
+  /** The random policy's generator. */
+  private readonly draws: SplitMix64;
 
   /** `state`: the random policy's generator state (see randomStart). */
   constructor(
     geometry: Geometry,
     private readonly policy: Policy,
-    private state = 0n,
+    state = 0n,
   ) {
     const { entries, ways } = geometry;
     if (!Number.isInteger(entries) || !Number.isInteger(ways) || ways < 1 || entries < ways || entries % ways !== 0) {
@@ -52,7 +52,7 @@ export class Tlb {
     }
     this.ways = ways;
     this.sets = entries / ways;
-    this.state &= U64;
+    this.draws = new SplitMix64(state);
     this.table = Array.from({ length: this.sets }, () => new Array<Entry | null>(ways).fill(null));
     this.plru = policy === 'plru' ? Array.from({ length: this.sets }, () => new Array<number>(ways - 1).fill(0)) : [];
   }
@@ -101,7 +101,7 @@ export class Tlb {
         return victim;
       }
       case 'random':
-        return Number(this.next() % BigInt(this.ways));
+        return Number(this.draws.next() % BigInt(this.ways));
       case 'plru': {
         // Follow the bits from the root: 0 left, 1 right.
         const bits = this.plru[set];
@@ -143,20 +143,12 @@ export class Tlb {
     }
   }
 
-  /** splitmix64, on unsigned 64 bits. */
-  private next(): bigint {
-    this.state = (this.state + 0x9e3779b97f4a7c15n) & U64;
-    let z = this.state;
-    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & U64;
-    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & U64;
-    return z ^ (z >> 31n);
-  }
-
-  /** Leaves the plru bits and the random state alone. */
-  invalidate(space: number, vpn: bigint): void {
+  /** Drops the entry of (space, vpn) if there is one, and says whether there was; leaves the plru bits and the random state alone. */
+  invalidate(space: number, vpn: bigint): boolean {
     const ways = this.table[this.setIndex(vpn)];
     const w = ways.findIndex((e) => e !== null && e.space === space && e.vpn === vpn);
     if (w >= 0) ways[w] = null;
+    return w >= 0;
   }
 
   /** Leaves the plru bits and the random state alone. */
