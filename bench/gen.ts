@@ -15,6 +15,15 @@
 //         (stride 64), a write stream (stride 8), and an instruction stream
 //         (1..15-byte instructions, a jump every ~40); same mix and [CR3]
 //         switches as zipf.
+//   uniform
+//         pages drawn uniformly from the same 1 GiB window (262,144 pages),
+//         same op mix, sizes and [CR3] switches as zipf, no control lines
+//         besides: no locality at all, and page tables that keep growing.
+//   chase a pointer chase: one node (8-byte load, 64-byte aligned) on each of
+//         65,536 pages of a 256 MiB heap, linked in one random cycle
+//         (Sattolo), each load preceded by the fetch of the 3-byte
+//         `mov (%rax),%rax` of the loop; one address space. Nearly every
+//         load misses both TLB levels and walks.
 //   real  the real trace traces/qemu72-user-seed-true-fetch-bytes.log.gz
 //         (QEMU user mode, /bin/true) repeated until `records` lines: a real
 //         program's locality (the seed does not change it).
@@ -26,7 +35,7 @@ import { packageRoot } from '../src/paths.js';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-export const KINDS = ['zipf', 'seq', 'real'] as const;
+export const KINDS = ['zipf', 'seq', 'uniform', 'chase', 'real'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export interface GenOptions {
@@ -195,7 +204,7 @@ export function generate(opts: GenOptions): GenResult {
   const out = new Out(fd);
   let lines = 0;
   try {
-    lines = (opts.kind === 'zipf' ? zipf : opts.kind === 'seq' ? seq : real)(opts, out);
+    lines = GENERATORS[opts.kind](opts, out);
     out.flush();
   } finally {
     closeSync(fd);
@@ -344,6 +353,61 @@ function seq(opts: GenOptions, out: Out): number {
   return lines;
 }
 
+const WINDOW_BASE = 0x7f4a80000000;
+const WINDOW_PAGES = 1 << 18; // 1 GiB
+
+function uniform(opts: GenOptions, out: Out): number {
+  const rng = new Rng(opts.seed);
+  const baseVpn = WINDOW_BASE / PAGE;
+  const sw = new Switcher(rng, out);
+  let lines = 1;
+  for (let r = 0; r < opts.records; r++) {
+    if (sw.at(r, out)) lines++;
+    const page = (baseVpn + rng.int(WINDOW_PAGES)) * PAGE;
+    const op = pickOp(rng);
+    if (op === FETCH) {
+      mem(out, page + rng.int(PAGE), 1 + rng.int(15), FETCH);
+    } else {
+      const [offset, size] = dataAccess(rng);
+      mem(out, page + offset, size, op);
+    }
+    lines++;
+  }
+  return lines;
+}
+
+const CHASE_NODES = 1 << 16;
+const CHASE_HEAP = 0x55555a000000;
+const CHASE_PC = 0x555555556130;
+
+function chase(opts: GenOptions, out: Out): number {
+  const rng = new Rng(opts.seed);
+  // Sattolo's shuffle: one cycle through every node, so the chase never
+  // settles into a short loop the TLBs could hold.
+  const next = new Uint32Array(CHASE_NODES);
+  for (let i = 0; i < CHASE_NODES; i++) next[i] = i;
+  for (let i = CHASE_NODES - 1; i > 0; i--) {
+    const j = rng.int(i);
+    const t = next[i];
+    next[i] = next[j];
+    next[j] = t;
+  }
+  const line = new Uint32Array(CHASE_NODES);
+  for (let i = 0; i < CHASE_NODES; i++) line[i] = rng.int(PAGE / 64) * 64;
+  let node = 0;
+  for (let r = 0; r < opts.records; r++) {
+    if (r % 2 === 0) {
+      mem(out, CHASE_PC, 3, FETCH);
+    } else {
+      mem(out, CHASE_HEAP + node * PAGE + line[node], 8, READ);
+      node = next[node];
+    }
+  }
+  return opts.records;
+}
+
+const GENERATORS: Record<Kind, (opts: GenOptions, out: Out) => number> = { zipf, seq, uniform, chase, real };
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -354,7 +418,7 @@ function main(): void {
     },
   });
   if (!values.out) {
-    process.stderr.write('usage: node dist/bench/gen.js [--kind zipf|seq] [--records N] [--seed S] -o FILE\n');
+    process.stderr.write(`usage: node dist/bench/gen.js [--kind ${KINDS.join('|')}] [--records N] [--seed S] -o FILE\n`);
     process.exit(2);
   }
   const res = generate({

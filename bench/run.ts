@@ -1,19 +1,22 @@
-// The speed benchmark: tlbscope (WASM engine) against a native C baseline on
-// the same generated trace, interleaved, counters cross-checked.
+// The speed benchmark: tlbscope's WASM engine (one thread, two threads, the
+// binary format), its TypeScript reference engine and a native C baseline,
+// on the same generated traces, interleaved, counters cross-checked.
 //
-//   npm run bench -- [--records N] [--reps K] [--kind zipf|seq] [--seed S]
+//   npm run bench -- [--kinds zipf,seq,...] [--records N] [--reps K] [--seed S]
+//                    [--ref-records N] [--no-startup]
 //
-// See bench/README.md for what is measured and how to read the ratio.
+// See bench/README.md for what is measured and how to read the ratios.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, KINDS, type Kind } from './gen.js';
+import { describeStartup, measureStartup, median, type StartupResult } from './startup.js';
 import { packageRoot } from '../src/paths.js';
 
-/** Counters both engines must agree on (paths into the --json object). */
+/** Counters every engine must agree on (paths into the --json object). */
 const REQUIRED = [
   'records',
   'accesses.read',
@@ -33,20 +36,51 @@ const REQUIRED = [
   'badLines',
 ];
 /** Compared only when both engines print them. */
-const OPTIONAL = ['accesses.physical', 'accesses.mmio', 'faults.major', 'invlpg', 'flushes'];
+const OPTIONAL = ['accesses.physical', 'accesses.mmio', 'faults.major', 'invlpg', 'flushes', 'pfnChecksum'];
+
+type Input = 'text' | '.tlbt';
 
 interface Engine {
   name: string;
+  input: Input;
+  /** The trace it reads: the point's trace, or the smaller one the reference engine reads. */
+  file: string;
+  records: number;
   cmd: string[];
 }
 
 interface Sample {
+  /** The engine's own `seconds`: open to the last counter. */
   seconds: number;
+  /** Around the whole process, start-up included. */
   wall: number;
+  /** Peak resident set size of the process (KiB), or null when unmeasured. */
+  rssKiB: number | null;
   stats: Record<string, unknown>;
 }
 
+interface Row {
+  name: string;
+  input: Input;
+  file: string;
+  records: number;
+  cmd: string[];
+  seconds: number;
+  wall: number;
+  mrecs: number;
+  mbs: number;
+  rssMiB: number | null;
+  samples: Array<Omit<Sample, 'stats'>>;
+}
+
 class BenchError extends Error {}
+
+const W1 = 'wasm 1 thread';
+const W2 = 'wasm 2 threads';
+const WB = 'wasm';
+const C = 'C -O2';
+const REF = 'reference (TS)';
+const W1_REF = 'wasm 1 thread';
 
 /** Builds bench/native/tlbsim if needed; null when there is no C compiler. */
 function buildNative(root: string): string | null {
@@ -62,6 +96,21 @@ function buildNative(root: string): string | null {
   const r = spawnSync('cc', args, { stdio: 'inherit' });
   if (r.status !== 0) throw new BenchError('building the native baseline failed');
   return bin;
+}
+
+/**
+ * Peak RSS comes from GNU time (`-f %M`: ru_maxrss from wait4, the whole
+ * process with all its threads), the same outside measurement for every
+ * engine. Without it the column says n/a.
+ */
+function gnuTime(): string | null {
+  const time = '/usr/bin/time';
+  const r = spawnSync(time, ['-f', '%M', '-o', '/dev/null', 'true']);
+  if (r.error || r.status !== 0) {
+    process.stderr.write('bench: GNU time (/usr/bin/time -f %M) not found: peak RSS not measured\n');
+    return null;
+  }
+  return time;
 }
 
 function ensureTrace(root: string, kind: Kind, records: number, seed: number): string {
@@ -92,13 +141,21 @@ function get(obj: unknown, path: string): unknown {
   return v;
 }
 
-function runOnce(e: Engine): Sample {
+function runOnce(e: Engine, time: string | null): Sample {
+  const rssFile = join(tmpdir(), `tlbscope-bench-rss-${process.pid}`);
+  const cmd = time ? [time, '-f', '%M', '-o', rssFile, ...e.cmd] : e.cmd;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(e.cmd[0], e.cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.error) throw new BenchError(`${e.name}: ${r.error.message}`);
   if (r.status !== 0) {
     throw new BenchError(`${e.name} exited with ${r.status ?? r.signal}:\n${r.stderr.slice(0, 2000)}`);
+  }
+  let rssKiB: number | null = null;
+  if (time) {
+    rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
+    rmSync(rssFile, { force: true });
+    if (!Number.isFinite(rssKiB)) rssKiB = null;
   }
   let obj: Record<string, unknown>;
   try {
@@ -106,13 +163,11 @@ function runOnce(e: Engine): Sample {
   } catch {
     throw new BenchError(`${e.name}: stdout is not one JSON object:\n${r.stdout.slice(0, 500)}`);
   }
-  // Accept the counters at the top level or under "stats".
-  const stats = 'records' in obj ? obj : (obj.stats as Record<string, unknown> | undefined);
-  const seconds = get(obj, 'seconds') ?? get(stats, 'seconds');
-  if (!stats || typeof seconds !== 'number') {
+  const seconds = get(obj, 'seconds');
+  if (typeof obj.records !== 'number' || typeof seconds !== 'number') {
     throw new BenchError(`${e.name}: JSON lacks "records" or "seconds"; keys: ${Object.keys(obj).join(', ')}`);
   }
-  return { seconds, wall, stats };
+  return { seconds, wall, rssKiB, stats: obj };
 }
 
 /** [counter, a's value, b's value] for every counter where they differ. */
@@ -127,131 +182,239 @@ function diff(a: Sample, b: Sample): string[][] {
   return out;
 }
 
-/** Left-aligned first column, right-aligned others. */
-function align(rows: string[][]): string {
+/** Left-aligned first columns (`left` of them), right-aligned others. */
+function align(rows: string[][], left = 1): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  return rows.map((row) => row.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()).join('\n');
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+/** 2000000, 2e6, 2M, 500k. */
+function parseCount(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kKmM]?)$/.exec(text.trim());
+  const n = m ? Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]) ? 1e3 : 1e6) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new BenchError(`${flag} '${text}': expected a count such as 2000000, 2M or 500k`);
+  return n;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const fixed = (n: number | null, digits: number) => (n === null || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+
+interface Point {
+  kind: Kind;
+  records: number;
+  trace: { file: string; bytes: number };
+  binary: { file: string; bytes: number } | null;
+  refTrace: { file: string; records: number; bytes: number } | null;
+  rows: Row[];
+  ratios: Ratios;
+  counters: Record<string, unknown>;
+}
+
+/** Every ratio is a speed ratio: the baseline's median seconds / the engine's, same input. */
+interface Ratios {
+  wasmVsC: number | null;
+  twoThreadsVsC: number | null;
+  binaryVsCBinary: number | null;
+  binaryVsCText: number | null;
+  twoThreadsVsOne: number | null;
+  wasmVsReference: number | null;
+}
+
+function runPoint(
+  root: string, kind: Kind, records: number, seed: number, reps: number, refRecords: number,
+  cli: string | null, native: string | null, reference: string | null, time: string | null,
+): Point {
+  const trace = ensureTrace(root, kind, records, seed);
+  const binary = cli ? ensureBinary(cli, trace) : null;
+  const refTrace = reference && cli && refRecords > 0 ? ensureTrace(root, kind, refRecords, seed) : null;
+  const node = process.execPath;
+  const engines: Engine[] = [];
+  const on = (file: string, n: number) => ({ file, records: n });
+  if (cli) {
+    engines.push({ name: W1, input: 'text', ...on(trace, records), cmd: [node, cli, 'replay', trace, '--json', '--threads', '1'] });
+    engines.push({ name: W2, input: 'text', ...on(trace, records), cmd: [node, cli, 'replay', trace, '--json', '--threads', '2'] });
+    engines.push({ name: WB, input: '.tlbt', ...on(binary!, records), cmd: [node, cli, 'replay', binary!, '--json'] });
+  }
+  if (native) {
+    engines.push({ name: C, input: 'text', ...on(trace, records), cmd: [native, trace] });
+    if (binary) engines.push({ name: C, input: '.tlbt', ...on(binary, records), cmd: [native, binary] });
+  }
+  if (refTrace) {
+    engines.push({ name: REF, input: 'text', ...on(refTrace, refRecords), cmd: [node, reference!, refTrace] });
+    engines.push({ name: W1_REF, input: 'text', ...on(refTrace, refRecords), cmd: [node, cli!, 'replay', refTrace, '--json', '--threads', '1'] });
+  }
+  if (engines.length === 0) throw new BenchError('nothing to measure');
+
+  // Interleaved, alternating the order each rep so no engine always runs
+  // first (page cache, CPU frequency, the neighbours' load).
+  const samples = new Map<Engine, Sample[]>(engines.map((e) => [e, []]));
+  for (let rep = 0; rep < reps; rep++) {
+    const order = rep % 2 ? [...engines].reverse() : engines;
+    for (const e of order) {
+      const s = runOnce(e, time);
+      samples.get(e)!.push(s);
+      process.stderr.write(`bench: ${kind} rep ${rep + 1}/${reps} ${e.name} ${e.input}${e.file === refTrace ? ' (reference trace)' : ''}: ${s.seconds.toFixed(3)} s\n`);
+    }
+  }
+
+  // Every run on a trace must give the counters of the first run on it
+  // (a .tlbt file replays exactly like the text it came from).
+  for (const file of [trace, refTrace]) {
+    const onFile = engines.filter((e) => file && (e.file === file || (file === trace && e.file === binary)));
+    if (onFile.length === 0) continue;
+    const first = samples.get(onFile[0])![0];
+    for (const e of onFile) {
+      for (const s of samples.get(e)!) {
+        const d = diff(first, s);
+        if (d.length) {
+          throw new BenchError(
+            `COUNTERS DIFFER between ${onFile[0].name} and ${e.name} (${e.input}) on ${relative(root, file!)}:\n` +
+              align([['counter', onFile[0].name, e.name], ...d]),
+          );
+        }
+      }
+    }
+  }
+
+  const rows: Row[] = engines.map((e) => {
+    const ss = samples.get(e)!;
+    const seconds = median(ss.map((s) => s.seconds));
+    const rss = ss.map((s) => s.rssKiB).filter((x): x is number => x !== null);
+    return {
+      name: e.name,
+      input: e.input,
+      file: relative(root, e.file),
+      records: e.records,
+      cmd: e.cmd,
+      seconds,
+      wall: median(ss.map((s) => s.wall)),
+      mrecs: e.records / seconds / 1e6,
+      mbs: statSync(e.file).size / seconds / 1e6,
+      rssMiB: rss.length ? median(rss) / 1024 : null,
+      samples: ss.map(({ seconds, wall, rssKiB }) => ({ seconds, wall, rssKiB })),
+    };
+  });
+  const find = (name: string, input: Input, file: string) => rows.find((r) => r.name === name && r.input === input && r.file === relative(root, file));
+  const ratio = (base: Row | undefined, x: Row | undefined) => (base && x ? base.seconds / x.seconds : null);
+  const w1 = find(W1, 'text', trace);
+  const cText = find(C, 'text', trace);
+  const cBinary = binary ? find(C, '.tlbt', binary) : undefined;
+  const wBinary = binary ? find(WB, '.tlbt', binary) : undefined;
+  const ratios: Ratios = {
+    wasmVsC: ratio(cText, w1),
+    twoThreadsVsC: ratio(cText, find(W2, 'text', trace)),
+    binaryVsCBinary: ratio(cBinary, wBinary),
+    binaryVsCText: ratio(cText, wBinary),
+    twoThreadsVsOne: ratio(w1, find(W2, 'text', trace)),
+    wasmVsReference: refTrace ? ratio(find(REF, 'text', refTrace), find(W1_REF, 'text', refTrace)) : null,
+  };
+  const { seconds: _s, trace: _t, traces: _ts, config: _c, ...counters } = samples.get(engines[0])![0].stats;
+  return {
+    kind,
+    records,
+    trace: { file: relative(root, trace), bytes: statSync(trace).size },
+    binary: binary ? { file: relative(root, binary), bytes: statSync(binary).size } : null,
+    refTrace: refTrace ? { file: relative(root, refTrace), records: refRecords, bytes: statSync(refTrace).size } : null,
+    rows,
+    ratios,
+    counters,
+  };
+}
+
+function printPoint(p: Point, reps: number): void {
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  console.log(
+    `\n${p.kind}: ${count(p.records)} records, text ${mb(p.trace.bytes)}${p.binary ? `, .tlbt ${mb(p.binary.bytes)}` : ''};` +
+      ` median of ${reps} interleaved reps`,
+  );
+  const cOf = (r: Row) => p.rows.find((c) => c.name === C && c.input === r.input && c.file === r.file);
+  const table = [
+    ['engine', 'input', 'records', 'seconds', 'wall s', 'M rec/s', 'MB/s', 'x C', 'peak RSS MiB'],
+    ...p.rows.map((r) => {
+      const c = cOf(r);
+      return [r.name, r.input, count(r.records), r.seconds.toFixed(3), r.wall.toFixed(3), r.mrecs.toFixed(2), r.mbs.toFixed(0),
+        c ? fixed(c.seconds / r.seconds, 2) : '-', fixed(r.rssMiB, 0)];
+    }),
+  ];
+  console.log(align(table, 2));
+}
+
+function printSummary(points: Point[]): void {
+  const rows = [
+    ['kind', 'wasm/C', '2 threads/C', '.tlbt/C .tlbt', '.tlbt/C text', '2 threads/1', 'wasm/TS ref'],
+    ...points.map((p) => {
+      const r = p.ratios;
+      return [p.kind, ...[r.wasmVsC, r.twoThreadsVsC, r.binaryVsCBinary, r.binaryVsCText, r.twoThreadsVsOne, r.wasmVsReference].map((x) => fixed(x, 2))];
+    }),
+  ];
+  console.log('\nspeed ratios (baseline median seconds / engine median seconds; above 1: the engine is faster); counters identical');
+  console.log(align(rows));
 }
 
 function main(): void {
   const { values } = parseArgs({
     options: {
-      records: { type: 'string', default: '10000000' },
+      kinds: { type: 'string', default: KINDS.join(',') },
+      records: { type: 'string', default: '2M' },
       reps: { type: 'string', default: '5' },
-      kind: { type: 'string', default: 'zipf' },
       seed: { type: 'string', default: '1' },
+      'ref-records': { type: 'string', default: '300k' },
+      'no-startup': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench -- [--records N] [--reps K] [--kind zipf|seq] [--seed S]\n');
+    process.stdout.write(
+      `usage: npm run bench -- [--kinds ${KINDS.join(',')}] [--records N] [--reps K] [--seed S] [--ref-records N] [--no-startup]\n` +
+        '  --records N      records per generated trace (default 2M; 1M..100M: 2M, 1e7, 500k)\n' +
+        '  --reps K         interleaved runs of every engine per trace; medians are reported (default 5)\n' +
+        '  --ref-records N  records of the smaller trace the TypeScript reference engine replays (default 300k; 0: skip it)\n' +
+        '  --no-startup     skip the start-up measurement (tlbscope replay on a tiny trace)\n',
+    );
     return;
   }
-  const records = Number(values.records);
-  const reps = Number(values.reps);
-  const seed = Number(values.seed);
-  const kind = values.kind as Kind;
-  if (!KINDS.includes(kind)) throw new BenchError(`--kind must be one of ${KINDS.join(', ')}`);
-  if (!Number.isSafeInteger(records) || records < 1) throw new BenchError('--records must be a positive integer');
-  if (!Number.isSafeInteger(reps) || reps < 1) throw new BenchError('--reps must be a positive integer');
+  const kinds = values.kinds.split(',').map((k) => k.trim()) as Kind[];
+  for (const k of kinds) if (!KINDS.includes(k)) throw new BenchError(`--kinds: '${k}' is not one of ${KINDS.join(', ')}`);
+  const records = parseCount('--records', values.records);
+  const refRecords = parseCount('--ref-records', values['ref-records']);
+  const reps = parseCount('--reps', values.reps);
+  const seed = parseCount('--seed', values.seed);
+  if (records < 1 || reps < 1) throw new BenchError('--records and --reps must be positive');
 
   const root = packageRoot();
   const native = buildNative(root);
-  const trace = ensureTrace(root, kind, records, seed);
-  const cli = join(root, 'dist/src/cli.js');
-
-  const engines: Engine[] = [];
-  if (existsSync(cli)) {
-    engines.push({ name: 'tlbscope (wasm)', cmd: [process.execPath, cli, 'replay', trace, '--json', '--threads', '1'] });
-    engines.push({ name: 'tlbscope 2 threads', cmd: [process.execPath, cli, 'replay', trace, '--json', '--threads', '2'] });
-    const binary = ensureBinary(cli, trace);
-    engines.push({ name: 'tlbscope .tlbt', cmd: [process.execPath, cli, 'replay', binary, '--json'] });
-  } else {
-    process.stderr.write(`bench: ${relative(root, cli)} not found (run \`npm run build\`): skipping tlbscope\n`);
+  const time = gnuTime();
+  let cli: string | null = join(root, 'dist/src/cli.js');
+  if (!existsSync(cli)) {
+    process.stderr.write(`bench: ${relative(root, cli)} not found (run \`npm run build\`): measuring the C baseline alone\n`);
+    cli = null;
   }
-  if (native) engines.push({ name: 'C -O2 (native)', cmd: [native, trace] });
-  if (engines.length === 0) throw new BenchError('nothing to measure');
+  const reference = join(root, 'dist/bench/reference.js');
 
-  // Interleaved, alternating the order each rep so neither engine always runs
-  // first (page cache, CPU frequency).
-  const samples = new Map<Engine, Sample[]>(engines.map((e) => [e, []]));
-  for (let rep = 0; rep < reps; rep++) {
-    const order = rep % 2 ? [...engines].reverse() : engines;
-    for (const e of order) {
-      const s = runOnce(e);
-      samples.get(e)!.push(s);
-      process.stderr.write(`bench: rep ${rep + 1}/${reps} ${e.name}: ${s.seconds.toFixed(3)} s\n`);
-    }
+  const started = new Date();
+  const points: Point[] = [];
+  for (const kind of kinds) {
+    const p = runPoint(root, kind, records, seed, reps, refRecords, cli, native, existsSync(reference) ? reference : null, time);
+    points.push(p);
+    printPoint(p, reps);
+  }
+  printSummary(points);
+  let startup: StartupResult | null = null;
+  if (cli && !values['no-startup']) {
+    startup = measureStartup(10);
+    console.log(describeStartup(startup));
   }
 
-  // Every run of every engine must give the same counters as the first run.
-  const first = samples.get(engines[0])![0];
-  for (const e of engines) {
-    for (const s of samples.get(e)!) {
-      const d = diff(first, s);
-      if (d.length) {
-        throw new BenchError(
-          `COUNTERS DIFFER between ${engines[0].name} and ${e.name} on ${relative(root, trace)}:\n` +
-            align([['counter', engines[0].name, e.name], ...d]),
-        );
-      }
-    }
-  }
-
-  const bytes = statSync(trace).size;
-  const rows = engines.map((e) => {
-    const ss = samples.get(e)!;
-    const seconds = median(ss.map((s) => s.seconds));
-    const wall = median(ss.map((s) => s.wall));
-    const input = e.cmd.find((arg) => arg.endsWith('.tlbt')) ?? trace;
-    const inputBytes = statSync(input).size;
-    return { name: e.name, cmd: e.cmd, seconds, wall, mrecs: records / seconds / 1e6, mbs: inputBytes / seconds / 1e6, samples: ss.map(({ seconds, wall }) => ({ seconds, wall })) };
-  });
-
-  const table = [
-    ['engine', 'seconds', 'wall s', 'M rec/s', 'MB/s'],
-    ...rows.map((r) => [r.name, r.seconds.toFixed(3), r.wall.toFixed(3), r.mrecs.toFixed(2), r.mbs.toFixed(0)]),
-  ];
-  console.log(`${kind}, ${records.toLocaleString('en-US')} records (seed ${seed}), ${(bytes / 1e6).toFixed(1)} MB, median of ${reps} interleaved reps`);
-  console.log(align(table));
-
-  let ratio: { seconds: number; wall: number } | null = null;
-  const wasm = rows.find((r) => r.name === 'tlbscope (wasm)');
-  const c = rows.find((r) => r.name.startsWith('C '));
-  if (wasm && c) {
-    ratio = { seconds: c.seconds / wasm.seconds, wall: c.wall / wasm.wall };
-    console.log(`speed ratio tlbscope/C = C seconds / tlbscope seconds = ${ratio.seconds.toFixed(2)} (wall time: ${ratio.wall.toFixed(2)}), one thread`);
-    console.log('counters: identical');
-  }
-  const twoThreads = rows.find((r) => r.name === 'tlbscope 2 threads');
-  if (twoThreads && c) {
-    console.log(`speed ratio tlbscope 2 threads/C = ${(c.seconds / twoThreads.seconds).toFixed(2)}`);
-  }
-  const binaryRow = rows.find((r) => r.name.endsWith('.tlbt'));
-  if (wasm && binaryRow) {
-    console.log(`binary speed-up = text seconds / .tlbt seconds = ${(wasm.seconds / binaryRow.seconds).toFixed(2)}`);
-  }
-
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
   const out = join(root, `bench/.data/result-${stamp}.json`);
-  const { seconds: _s, ...counters } = first.stats;
   const result = {
-    date: new Date().toISOString(),
-    kind,
-    records,
-    seed,
-    reps,
-    trace: { file: relative(root, trace), bytes },
+    date: started.toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    options: { kinds, records, refRecords, reps, seed },
     host: { node: process.version, platform: `${process.platform} ${process.arch}`, cpu: cpus()[0]?.model, cpus: cpus().length },
-    engines: rows,
-    ratio,
-    counters,
+    rss: time ? 'GNU time -f %M (ru_maxrss of the whole process, KiB)' : null,
+    points,
+    startup,
   };
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   console.log(`result: ${relative(root, out)}`);

@@ -2,6 +2,7 @@
 // The command line: parses options, runs a replay, prints the report.
 // Results go to stdout; bad-line reports and errors to stderr.
 
+import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import {
   checkMachine, parseAllocator, parseEviction, parseFormat, parseFrames, parseGeometry, parseMem, parseOptionalGeometry,
@@ -11,14 +12,14 @@ import { loadMaps } from './input/maps.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError } from './errors.js';
 import type { BadLine } from './engine/core.js';
 import { DEFAULT_MACHINE, FORMATS, PAGING_MODES, type MachineConfig, type PagingMode } from './model.js';
-import { replayPaths } from './replay.js';
-import { convertPaths } from './convert.js';
+import { replayPaths, type ReplayResult } from './replay.js';
 import { textSummary } from './report/summary.js';
 import { checkRequest, collectFor, writeReports, type ReportRequest } from './report/outputs.js';
 import { parseCount, parseRange, parseWidth } from './report/heatmap-data.js';
 import { progressBar } from './report/progress.js';
 import { FORMAT_EXAMPLES } from './input/formats.js';
 import { packageVersion } from './paths.js';
+import { parseMemorySize } from './engine/memory.js';
 
 /** Bad lines shown on stderr; the rest are only counted. */
 const BAD_LINES_SHOWN = 10;
@@ -76,6 +77,8 @@ interface ReplayFlags {
   vpnRange?: string;
   progress: boolean;
   threads: string;
+  maxMemory: string;
+  jobs?: string;
 }
 
 function parseInterval(text: string): number {
@@ -182,18 +185,19 @@ async function replayCommand(traces: string[], flags: ReplayFlags, summary = tru
   const req = reportRequest(traces, flags);
   if (traces.length === 0) throw new UserError("missing required argument 'traces': give one or more trace files, or - for stdin");
   const bad = badLineReporter();
-  const progress = flags.progress ? progressBar() : undefined;
-  const result = await replayPaths({
-    paths: traces,
+  const request = {
     format,
     sizeShift: !!flags.sizeShift,
     strict: !!flags.strict,
     machine,
     threads: parseThreads(flags.threads),
+    maxMemoryBytes: parseMemorySize('--max-memory', flags.maxMemory),
     ...collectFor(req),
     onBadLine: bad.onBadLine,
-    onProgress: progress?.update,
-  });
+  };
+  if (flags.jobs !== undefined) return jobsCommand(traces, flags.jobs, request, req, bad);
+  const progress = flags.progress ? progressBar() : undefined;
+  const result = await replayPaths({ ...request, paths: traces, onProgress: progress?.update });
   progress?.done();
   if (result.stopped) {
     process.stderr.write('tlbscope: stopped at the first bad line (--strict)\n');
@@ -210,9 +214,53 @@ async function replayCommand(traces: string[], flags: ReplayFlags, summary = tru
   return EXIT_OK;
 }
 
+/**
+ * --jobs: each input its own trace and its own report, in input order; the
+ * CSV files of all of them concatenate (their rows carry the trace's name).
+ */
+async function jobsCommand(
+  traces: string[],
+  jobs: string,
+  request: Omit<Parameters<typeof replayPaths>[0], 'paths'>,
+  req: ReportRequest,
+  bad: ReturnType<typeof badLineReporter>,
+): Promise<number> {
+  if (req.heatmap || req.vpnHeatmap || req.html) {
+    throw new UserError('--jobs writes the summaries, --json and --csv; give figures and --html one trace per run');
+  }
+  // Imported only when used: start-up time counts on tiny traces.
+  const { parseJobs, replayEach } = await import('./jobs.js');
+  const results: ReplayResult[] = await replayEach({ ...request, paths: traces, jobs: parseJobs(jobs) });
+  const stopped = results.find((r) => r.stopped);
+  if (stopped) {
+    process.stderr.write(`tlbscope: ${stopped.traces[0]}: stopped at the first bad line (--strict)\n`);
+    return EXIT_USAGE;
+  }
+  bad.summarize(results.reduce((n, r) => n + r.stats.badLines, 0));
+  const { machine, sizeShift } = request;
+  if (req.csv) {
+    const { writeJobsCsv } = await import('./report/csv.js');
+    for (const path of await writeJobsCsv(req.csv, results, machine, sizeShift)) process.stderr.write(`tlbscope: wrote ${path}\n`);
+  }
+  if (req.json !== undefined) {
+    const { jsonReport } = await import('./report/json.js');
+    const text = JSON.stringify(results.map((r) => jsonReport(r, machine, sizeShift, { pages: req.jsonPages })), null, 2) + '\n';
+    if (req.json === true) {
+      process.stdout.write(text);
+      return EXIT_OK;
+    }
+    writeFileSync(req.json, text);
+    process.stderr.write(`tlbscope: wrote ${req.json}\n`);
+  }
+  const bold = useColor() ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
+  process.stdout.write(results.map((r) => textSummary(r, machine, bold)).join('\n'));
+  return EXIT_OK;
+}
+
 async function convertCommand(traces: string[], flags: ConvertFlags): Promise<number> {
   const bad = badLineReporter();
   const start = performance.now();
+  const { convertPaths } = await import('./convert.js');
   const result = await convertPaths({
     paths: traces,
     output: flags.output,
@@ -272,7 +320,8 @@ function program(): Command {
       .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
       .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
       .option('--threads <n>', 'auto, 1, or 2: decode on a second thread while simulating (auto: inputs of 64 MiB or more, on 2+ cores)', 'auto')
-      .option('--no-progress', 'no progress bar (it shows only on a terminal, on stderr)');
+      .option('--no-progress', 'no progress bar (it shows only on a terminal, on stderr)')
+      .option('--max-memory <size>', 'most memory the simulated machine\'s page tables and per-frame counts may take, e.g. 512M (at most 4G)', '4G');
   /** What a heatmap counts and shows. */
   const heatmapOptions = (c: Command) =>
     c
@@ -297,7 +346,8 @@ function program(): Command {
     .option('--interval <records>', 'snapshot the counters every N records: intervals.csv, the HTML report\'s series')
     .option('--heatmap <file>', 'PFN heatmap: FILE.png, FILE.svg, or - for the terminal (docs/figures.md)')
     .option('--vpn-heatmap <file>', 'the same for virtual pages')
-    .option('--html <file>', 'one self-contained HTML report: summary, interactive PFN heatmap, intervals, config');
+    .option('--html <file>', 'one self-contained HTML report: summary, interactive PFN heatmap, intervals, config')
+    .option('--jobs <n>', 'replay each input as its own trace, n at a time (auto: one per core); one report per trace, CSV rows of all in one file');
   heatmapOptions(replay)
     .addHelpText(
       'after',
@@ -314,6 +364,7 @@ Examples:
   tlbscope replay ls.log.gz --size-shift --json > ls.json
   tlbscope replay trace.log.gz --csv out/ --interval 100000 --heatmap out/pfn.png --html out/report.html
   tlbscope replay part1.log.gz part2.log.gz        # one trace in two files
+  tlbscope replay a.log.gz b.log.gz c.log.gz --jobs 2   # three traces, two at a time
   tlbscope convert big.log.gz -o big.tlbt && tlbscope replay big.tlbt
   qemu-x86_64 -plugin ./libexeclog.so -d plugin true 2>&1 | tlbscope replay -
 

@@ -7,7 +7,6 @@ import { openSource, peek, type ByteSource } from './input/source.js';
 import { sniffFormat } from './input/sniff.js';
 import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } from './input/tlbt.js';
 import { CoreSession, needsPrePass, prePass, type BadLine } from './engine/core.js';
-import { replayPipelined } from './engine/pipeline.js';
 import { UserError } from './errors.js';
 import { FORMATS, type CollectOptions, type Format, type MachineConfig, type Stats } from './model.js';
 import type { ProgressSample } from './report/progress.js';
@@ -21,6 +20,8 @@ export interface ReplayRequest extends CollectOptions {
   machine: MachineConfig;
   /** 2: decode on a worker thread while this one simulates; auto: 2 for large files on 2+ cores. */
   threads?: 1 | 2 | 'auto';
+  /** Most WebAssembly memory the simulating core may use (--max-memory; default 4 GiB). */
+  maxMemoryBytes?: number;
   onBadLine?: (trace: string, bad: BadLine) => void;
   /** After every window of input: how far the replay is. */
   onProgress?: (sample: ProgressSample) => void;
@@ -83,8 +84,14 @@ export async function feedInput(
   return finished;
 }
 
-/** Inputs below this size replay faster on one thread than a worker starts. */
-const PIPELINE_MIN_BYTES = 64 << 20;
+/**
+ * Inputs below this size replay faster on one thread: starting the decoding
+ * worker costs 50-100 ms. Measured on 2 cores with little other load
+ * (--threads 1 against 2, 5 alternating runs): 2M-record bench traces (90 MB)
+ * lose 40-50 ms on two threads, 10M-record ones (440 MB) gain 60-130 ms;
+ * the break-even is near 220 MB.
+ */
+const PIPELINE_MIN_BYTES = 256 << 20;
 
 function useTwoThreads(req: ReplayRequest): boolean {
   const threads = req.threads ?? 'auto';
@@ -121,11 +128,12 @@ export function totalDiskBytes(paths: string[]): number | null {
 export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
   const start = performance.now();
   if (useTwoThreads(req)) {
+    const { replayPipelined } = await import('./engine/pipeline.js'); // only for large inputs: keeps start-up short
     const r = await replayPipelined({ ...req, total: req.onProgress ? totalDiskBytes(req.paths) : null });
     for (const [trace, bad] of r.bad) req.onBadLine?.(trace, bad);
     return { traces: r.traces, formats: r.formats, stats: r.stats, seconds: (performance.now() - start) / 1000, stopped: r.stopped };
   }
-  const options = { machine: req.machine, sizeShift: req.sizeShift, strict: req.strict };
+  const options = { machine: req.machine, sizeShift: req.sizeShift, strict: req.strict, maxMemoryBytes: req.maxMemoryBytes };
   let future: Uint32Array | undefined;
   if (needsPrePass(req.machine)) {
     if (req.paths.includes('-')) throw new UserError('--evict opt reads the trace twice, so it cannot read stdin (give a file)');

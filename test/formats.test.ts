@@ -15,7 +15,8 @@ import { DEFAULT_MACHINE, TEXT_FORMATS, type Format, type Stats } from '../src/m
 import { referenceReplay } from '../src/reference/replay.js';
 import { readTrace, tracePath } from './answers.js';
 import { randomMachine, randomTrace } from './gen.js';
-import type { BadLine } from '../src/engine/core.js';
+import { CoreSession, type BadLine } from '../src/engine/core.js';
+import { bufferSource } from '../src/input/source.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-formats-'));
 let fileCount = 0;
@@ -235,5 +236,19 @@ describe('two threads (a decoding worker) give the same results as one', () => {
     const two = await replay([path], { threads: 2, strict: true });
     expect([two.stopped, two.stats.records, two.bad.length]).toEqual([true, 1, 1]);
     await expect(replay([path, '/no/such/file'], { threads: 2 })).rejects.toThrow(/\/no\/such\/file: cannot open: no such file/);
+  });
+});
+
+describe('per-frame counts', () => {
+  it('are a snapshot taken by stats(), the same read later or cloned', async () => {
+    const session = new CoreSession({ machine: DEFAULT_MACHINE, sizeShift: false });
+    const feed = (text: string) => session.feed({ source: bufferSource('t', Buffer.from(text)), format: 'mem' });
+    await feed('[MEM] VA=0x1000, size=4, type=READ\n[MEM] VA=0x1000, size=4, type=WRITE\n[MEM] VA=0x9000, size=4, type=READ\n');
+    const frames = (s: { pfn: Array<{ pfn: number; translations: number }> }) => s.pfn.map((f) => [f.pfn, f.translations]);
+    const first = session.stats();
+    await feed('[MEM] VA=0x9000, size=4, type=READ\n[MEM] VA=0x5000, size=4, type=READ\n');
+    // The trace's two pages take frames 260 and 261 after four page-table frames.
+    expect(frames(first)).toEqual([[260, 2], [261, 1]]);
+    expect(frames(structuredClone(session.stats()))).toEqual([[260, 2], [261, 2], [262, 1]]);
   });
 });

@@ -33,6 +33,10 @@
 #define MAX_SIZE 4096u
 #define MAX_REPORTED_BAD 5
 #define PAD 64
+#define TLBT_HEADER 64u
+#define TLBT_EVENT 24u
+#define FLAG_HAS_PA 1u
+#define FLAG_RECORD_START 8u
 #define NO_TAG UINT64_MAX /* vpn = va >> 12 < 2^52: never a real tag */
 
 /* ------------------------------------------------------------------ TLBs */
@@ -294,6 +298,36 @@ static void set_cr3(uint64_t v) {
   flush_all();
 }
 
+enum { OP_READ, OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT };
+
+static inline void apply_access(int op, uint64_t va, uint64_t size) {
+  started = 1;
+  spaces[cur].accessed = 1;
+  tlb_t *l1;
+  if (op == OP_FETCH) {
+    n_fetch++;
+    l1 = &l1i;
+  } else {
+    l1 = &l1d;
+    if (op == OP_READ) n_read++;
+    else n_write++;
+  }
+  uint64_t first = va >> 12;
+  uint64_t last = (va + (size ? size : 1) - 1) >> 12;
+  translate(first, l1);
+  if (last != first) {
+    crossings++;
+    translate(last, l1);
+  }
+}
+
+static void invlpg(uint64_t va) {
+  n_invlpg++;
+  tlb_invlpg(&l1d, va >> 12);
+  tlb_invlpg(&l1i, va >> 12);
+  tlb_invlpg(&l2, va >> 12);
+}
+
 /* ---------------------------------------------------------------- parsing */
 
 static uint8_t hexval[256]; /* 0..15, or 0xff */
@@ -373,8 +407,6 @@ static void bad(const uint8_t *line, const uint8_t *nl) {
   }
 }
 
-enum { OP_READ, OP_WRITE, OP_FETCH };
-
 /* `[MEM] VA=0x<hex>, size=<dec>, type=READ|WRITE|FETCH` then any number of
  * `, KEY=VALUE` (KEY without ',' or '=', VALUE not empty and without ',';
  * PA=0x<hex> and vcpu=<dec> are checked, other keys ignored). Separators are
@@ -424,24 +456,7 @@ static const uint8_t *parse_mem(const uint8_t *p) {
 
   /* The line is valid: apply it. */
   records++;
-  started = 1;
-  spaces[cur].accessed = 1;
-  tlb_t *l1;
-  if (op == OP_FETCH) {
-    n_fetch++;
-    l1 = &l1i;
-  } else {
-    l1 = &l1d;
-    if (op == OP_READ) n_read++;
-    else n_write++;
-  }
-  uint64_t first = va >> 12;
-  uint64_t last = (va + (size ? size : 1) - 1) >> 12;
-  translate(first, l1);
-  if (last != first) {
-    crossings++;
-    translate(last, l1);
-  }
+  apply_access(op, va, size);
   return p;
 }
 
@@ -454,10 +469,7 @@ static const uint8_t *parse_control(const uint8_t *p) {
     set_cr3(v);
   } else if (LIT(p, "[INVLPG] VA=")) {
     if (!(p = parse_hex(p + 12, &v)) || !(p = at_end(p))) return fail("bad [INVLPG]");
-    n_invlpg++;
-    tlb_invlpg(&l1d, v >> 12);
-    tlb_invlpg(&l1i, v >> 12);
-    tlb_invlpg(&l2, v >> 12);
+    invlpg(v);
   } else if (LIT(p, "[TLB_FLUSH]")) {
     if (!(p = at_end(p + 11))) return fail("bad [TLB_FLUSH]");
     n_flush++;
@@ -496,6 +508,102 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* read(2), retried on EINTR; exits on an error. */
+static ssize_t read_some(int fd, uint8_t *into, size_t n) {
+  for (;;) {
+    ssize_t got = read(fd, into, n);
+    if (got >= 0) return got;
+    if (errno != EINTR) {
+      fprintf(stderr, "tlbsim: %s: %s\n", path, strerror(errno));
+      exit(1);
+    }
+  }
+}
+
+/* Text: whole lines of each chunk, the partial last one carried over. */
+static void replay_text(int fd, uint8_t *buf, size_t have, size_t cap) {
+  for (;;) {
+    ssize_t n = read_some(fd, buf + have, cap - have);
+    if (n == 0) { /* EOF: a last line without '\n' still counts */
+      if (have) {
+        buf[have++] = '\n';
+        process(buf, buf + have);
+      }
+      return;
+    }
+    have += (size_t)n;
+    const uint8_t *nl = memrchr(buf, '\n', have);
+    if (!nl) {
+      if (have == cap) { /* one line longer than the buffer: grow */
+        cap *= 2;
+        buf = realloc(buf, cap + PAD);
+        if (!buf) exit(1);
+      }
+      continue;
+    }
+    process(buf, nl + 1);
+    have = (size_t)(buf + have - (nl + 1));
+    memmove(buf, nl + 1, have);
+  }
+}
+
+static inline uint64_t le64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8); /* little-endian hosts only, like tlbscope's core */
+  return v;
+}
+
+static inline uint32_t le32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* The events of [p, p + n * 24), the layout of docs/formats.md. */
+static void apply_events(const uint8_t *p, size_t n) {
+  for (const uint8_t *e = p, *end = p + n * TLBT_EVENT; e < end; e += TLBT_EVENT) {
+    unsigned op = e[20], flags = e[21];
+    uint64_t va = le64(e);
+    if (flags & ~(unsigned)(FLAG_HAS_PA | FLAG_RECORD_START)) {
+      fprintf(stderr, "tlbsim: %s: event %zu: physical or MMIO accesses and unknown flags are not modelled\n",
+              path, (size_t)(e - p) / TLBT_EVENT);
+      exit(1);
+    }
+    if (flags & FLAG_RECORD_START) records++;
+    if (op <= OP_FETCH) apply_access((int)op, va, le32(e + 16));
+    else if (op == OP_CR3) set_cr3(va);
+    else if (op == OP_INVLPG) invlpg(va);
+    else if (op == OP_FLUSH) n_flush++, flush_all();
+    else if (op == OP_PAGE_FAULT) observed++;
+    else {
+      fprintf(stderr, "tlbsim: %s: bad event op %u\n", path, op);
+      exit(1);
+    }
+  }
+}
+
+/* tlbscope's binary format: a 64-byte header, then 24-byte events (the
+ * reason table after them only names observed faults, which are counted
+ * here without their reasons). */
+static void replay_tlbt(int fd, uint8_t *buf, size_t have) {
+  int counts_valid = le32(buf + 12) & 1;
+  uint64_t left = counts_valid ? le64(buf + 24) : UINT64_MAX;
+  if (counts_valid) bad_lines = le64(buf + 32);
+  memmove(buf, buf + TLBT_HEADER, have -= TLBT_HEADER);
+  for (;;) {
+    size_t whole = have / TLBT_EVENT;
+    if (whole > left) whole = (size_t)left;
+    apply_events(buf, whole);
+    left -= whole;
+    have -= whole * TLBT_EVENT;
+    memmove(buf, buf + whole * TLBT_EVENT, have);
+    if (left == 0) return;
+    ssize_t n = read_some(fd, buf + have, CHUNK - have);
+    if (n == 0) return;
+    have += (size_t)n;
+  }
+}
+
 static void print_level(const char *name, const tlb_t *t, const char *sep) {
   printf("\"%s\":{\"lookups\":%" PRIu64 ",\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}%s",
          name, t->hits + t->misses, t->hits, t->misses, sep);
@@ -507,7 +615,7 @@ int main(int argc, char **argv) {
     argv++, argc--;
   }
   if (argc != 2) {
-    fprintf(stderr, "usage: tlbsim [--size-shift] FILE   (mem dialect, default machine; - for stdin)\n");
+    fprintf(stderr, "usage: tlbsim [--size-shift] FILE   (mem dialect or .tlbt, default machine; - for stdin)\n");
     return 2;
   }
   path = argv[1];
@@ -534,34 +642,11 @@ int main(int argc, char **argv) {
   uint8_t *buf = malloc(cap + PAD); /* PAD: room for the final '\n' and for
                                         literal compares just past a line */
   if (!buf) return 1;
-  for (;;) {
-    ssize_t n = read(fd, buf + have, cap - have);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fprintf(stderr, "tlbsim: %s: %s\n", path, strerror(errno));
-      return 1;
-    }
-    if (n == 0) { /* EOF: a last line without '\n' still counts */
-      if (have) {
-        buf[have++] = '\n';
-        process(buf, buf + have);
-      }
-      break;
-    }
-    have += (size_t)n;
-    const uint8_t *nl = memrchr(buf, '\n', have);
-    if (!nl) {
-      if (have == cap) { /* one line longer than the buffer: grow */
-        cap *= 2;
-        buf = realloc(buf, cap + PAD);
-        if (!buf) return 1;
-      }
-      continue;
-    }
-    process(buf, nl + 1);
-    have = (size_t)(buf + have - (nl + 1));
-    memmove(buf, nl + 1, have);
-  }
+  /* The first bytes tell a .tlbt file from text. */
+  ssize_t n;
+  while (have < TLBT_HEADER && (n = read_some(fd, buf + have, TLBT_HEADER - have)) > 0) have += (size_t)n;
+  if (have >= TLBT_HEADER && memcmp(buf, "TLBTRACE", 8) == 0) replay_tlbt(fd, buf, have);
+  else replay_text(fd, buf, have, cap);
   if (fd) close(fd);
   double seconds = now_s() - t0;
 

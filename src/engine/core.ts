@@ -13,9 +13,9 @@ import {
   type FrameCounts, type Format, type IntervalSnapshot, type MachineConfig, type PageCounts, type PagingMode, type Policy, type SpaceName,
   type Stats, type LevelStats,
 } from '../model.js';
+import { DEFAULT_MAX_MEMORY_BYTES, formatMemorySize, MemoryLimitError, WASM_PAGE_BYTES } from './memory.js';
 
 interface CoreExports {
-  memory: WebAssembly.Memory;
   init(
     mode: number, sizeShift: number, strict: number, window: number,
     l1dEntries: number, l1dWays: number, l1dPolicy: number, l1iEntries: number, l1iWays: number, l1iPolicy: number,
@@ -80,6 +80,8 @@ export interface CoreOptions extends CollectOptions {
   sweep?: boolean;
   /** Bytes of the input window (default 4 MiB): one feed() per window. */
   windowBytes?: number;
+  /** Most bytes of WebAssembly memory the core may use (default 4 GiB, all it can address). */
+  maxMemoryBytes?: number;
   /** OPT's pre-pass: record every translation's page (nextUses() then gives the future). */
   recordPages?: boolean;
   /** OPT's second pass: each translation's next use, from the pre-pass. */
@@ -149,9 +151,14 @@ function coreModule(): WebAssembly.Module {
   return compiled;
 }
 
+/** The core's initial memory (asconfig.json's initialMemory): the imported memory starts at least this large. */
+const CORE_INITIAL_PAGES = 2;
+
 /** One core instance: one replay (or conversion) of one or more inputs. */
 export class CoreSession {
   private readonly core: CoreExports;
+  private readonly memory: WebAssembly.Memory;
+  private readonly maxMemoryBytes: number;
   private readonly windowPtr: number;
   private readonly windowBytes: number;
   private badSeen = 0;
@@ -159,17 +166,23 @@ export class CoreSession {
   private extraIgnored = 0;
 
   constructor(private readonly opts: CoreOptions) {
+    // The memory is the driver's, so its maximum is the user's limit: the
+    // core's allocator cannot grow it past that.
+    this.maxMemoryBytes = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+    this.memory = new WebAssembly.Memory({
+      initial: CORE_INITIAL_PAGES,
+      maximum: Math.max(CORE_INITIAL_PAGES, Math.floor(this.maxMemoryBytes / WASM_PAGE_BYTES)),
+    });
     const instance = new WebAssembly.Instance(coreModule(), {
       env: {
+        memory: this.memory,
         // The core aborts only on a limit it states (e.g. too many address
         // spaces for a TLB tag): the user's to know, not a crash.
         abort: (message: number) => {
           const why = this.coreString(message);
-          throw new UserError(
-            why === 'Allocation too large'
-              ? 'the simulated machine outgrew WebAssembly memory (page tables and per-frame counts are kept for every page touched)'
-              : `the simulated machine hit a limit: ${why}`,
-          );
+          throw why === 'Allocation too large'
+            ? new MemoryLimitError(this.maxMemoryBytes)
+            : new UserError(`the simulated machine hit a limit: ${why}`);
         },
       },
     });
@@ -177,38 +190,48 @@ export class CoreSession {
     const { machine } = opts;
     this.windowBytes = opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
     const policy = (level: 'l1d' | 'l1i' | 'l2') => POLICY_IDS[policyOf(machine, level)];
-    this.core.init(
-      opts.sweep ? abi.MODE_SWEEP : opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
-      machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
-      machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1),
-      PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid, PAGE_SHIFTS[machine.pageSize ?? '4K'],
-    );
-    const pwc = machine.pwc;
-    if (pwc) this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0);
-    this.core.physicalMemory(
-      BigInt(machine.frames ?? 0), EVICT_IDS[machine.evict ?? 'lru'], machine.alloc === 'shuffled' ? abi.ALLOC_SHUFFLED : abi.ALLOC_SEQUENTIAL,
-      BigInt(machine.seed ?? 1), BigInt(SHUFFLED_POOL_FRAMES),
-    );
-    const layout = machine.layout ?? 'flat';
-    const text = machine.kernelText;
-    this.core.kernelLayout(
-      layout === 'linux' ? abi.LAYOUT_LINUX : layout === 'pintos' ? abi.LAYOUT_PINTOS : abi.LAYOUT_FLAT,
-      +(text !== undefined), text?.start ?? 0n, text?.end ?? 0n,
-    );
-    for (const map of machine.maps ?? []) {
-      this.core.regionMap(map.cr3 ?? 0n, +(map.cr3 !== null));
-      for (const r of map.regions) {
-        this.core.region(r.start, r.end, (r.read ? abi.PERM_READ : 0) | (r.write ? abi.PERM_WRITE : 0) | (r.exec ? abi.PERM_EXEC : 0));
-      }
+    try {
+      this.guard(() => {
+        this.core.init(
+          opts.sweep ? abi.MODE_SWEEP : opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
+          machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
+          machine.l2?.entries ?? 0, machine.l2?.ways ?? 0, policy('l2'), BigInt(machine.seed ?? 1),
+          PAGING_IDS[machine.paging ?? 'x86-64'], +machine.pcid, PAGE_SHIFTS[machine.pageSize ?? '4K'],
+        );
+        const pwc = machine.pwc;
+        if (pwc) this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0);
+        this.core.physicalMemory(
+          BigInt(machine.frames ?? 0), EVICT_IDS[machine.evict ?? 'lru'], machine.alloc === 'shuffled' ? abi.ALLOC_SHUFFLED : abi.ALLOC_SEQUENTIAL,
+          BigInt(machine.seed ?? 1), BigInt(SHUFFLED_POOL_FRAMES),
+        );
+        const layout = machine.layout ?? 'flat';
+        const text = machine.kernelText;
+        this.core.kernelLayout(
+          layout === 'linux' ? abi.LAYOUT_LINUX : layout === 'pintos' ? abi.LAYOUT_PINTOS : abi.LAYOUT_FLAT,
+          +(text !== undefined), text?.start ?? 0n, text?.end ?? 0n,
+        );
+        for (const map of machine.maps ?? []) {
+          this.core.regionMap(map.cr3 ?? 0n, +(map.cr3 !== null));
+          for (const r of map.regions) {
+            this.core.region(r.start, r.end, (r.read ? abi.PERM_READ : 0) | (r.write ? abi.PERM_WRITE : 0) | (r.exec ? abi.PERM_EXEC : 0));
+          }
+        }
+        this.core.checksReady(+!!machine.kpti);
+        if (opts.recordPages) this.core.recordPages();
+        if (opts.pages) this.core.trackPages(1);
+        if (opts.interval) this.core.interval(opts.interval);
+      });
+    } catch (err) {
+      if (!(err instanceof MemoryLimitError)) throw err;
+      throw new UserError(
+        `--max-memory ${formatMemorySize(this.maxMemoryBytes)} is less than the core needs before reading a trace (its ${formatMemorySize(this.windowBytes)} input window and the TLBs)`,
+      );
     }
-    this.core.checksReady(+!!machine.kpti);
-    if (opts.recordPages) this.core.recordPages();
     if (opts.future) {
-      const at = this.core.futureBuffer(BigInt(opts.future.length)) >>> 0;
-      new Uint32Array(this.core.memory.buffer, at, opts.future.length).set(opts.future);
+      const future = opts.future;
+      const at = this.guard(() => this.core.futureBuffer(BigInt(future.length))) >>> 0;
+      new Uint32Array(this.memory.buffer, at, future.length).set(future);
     }
-    if (opts.pages) this.core.trackPages(1);
-    if (opts.interval) this.core.interval(opts.interval);
     this.windowPtr = this.core.inputWindow() >>> 0;
   }
 
@@ -217,17 +240,37 @@ export class CoreSession {
     return this.core as unknown as WebAssembly.Exports;
   }
 
+  /**
+   * Runs a core call that may allocate. In the core every `unreachable`
+   * either follows an abort() (which throws first) or a memory.grow that
+   * failed, so a trap there means the memory reached its limit
+   * (test/memory.test.ts checks that against the compiled module).
+   */
+  private guard<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError && err.message === 'unreachable') throw new MemoryLimitError(this.maxMemoryBytes);
+      throw err;
+    }
+  }
+
+  /** WebAssembly memory in use (bytes): it only grows. */
+  memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /** An AssemblyScript string: UTF-16 code units, their byte length just before them. */
   private coreString(ptr: number): string {
     if (ptr === 0) return 'unknown';
-    const buffer = this.core.memory.buffer;
+    const buffer = this.memory.buffer;
     const bytes = new Uint32Array(buffer, (ptr >>> 0) - 4, 1)[0];
     return Buffer.from(buffer, ptr >>> 0, bytes).toString('utf16le');
   }
 
   // memory.grow detaches the buffer, so views are taken anew after every call.
   private window(): Uint8Array {
-    return new Uint8Array(this.core.memory.buffer, this.windowPtr, this.windowBytes);
+    return new Uint8Array(this.memory.buffer, this.windowPtr, this.windowBytes);
   }
 
   /** Feeds a whole input; returns false when --strict stopped at a bad line. */
@@ -244,7 +287,13 @@ export class CoreSession {
       const n = await input.source.read(room);
       const eof = n === 0;
       fed += n;
-      carry = core.feed(carry + n, +eof);
+      try {
+        carry = this.guard(() => core.feed(carry + n, +eof));
+      } catch (err) {
+        // Name the input: with several traces the user must know which one.
+        if (err instanceof UserError) throw new UserError(`${input.source.name}: ${err.message}`);
+        throw err;
+      }
       this.reportBadLines(lineBase, input.onBadLine);
       if (input.onEvents) this.handOutEvents(input.onEvents);
       if (input.onProgress) input.onProgress(fed, core.recordCount());
@@ -256,15 +305,15 @@ export class CoreSession {
   /** After a pre-pass (recordPages): every translation's next use, 0xffffffff for never. */
   nextUses(): Uint32Array {
     const block = this.core.counters() >>> 0;
-    const count = new Float64Array(this.core.memory.buffer, block, abi.COUNTER_COUNT)[abi.C_TRANSLATIONS];
+    const count = new Float64Array(this.memory.buffer, block, abi.COUNTER_COUNT)[abi.C_TRANSLATIONS];
     const at = this.core.nextUses() >>> 0;
-    return new Uint32Array(this.core.memory.buffer.slice(at, at + 4 * count));
+    return new Uint32Array(this.memory.buffer.slice(at, at + 4 * count));
   }
 
   private handOutEvents(onEvents: (events: Uint8Array) => void): void {
     const count = this.core.outputCount();
     if (count === 0) return;
-    onEvents(new Uint8Array(this.core.memory.buffer, this.core.outputPtr() >>> 0, count * abi.EVENT_BYTES));
+    onEvents(new Uint8Array(this.memory.buffer, this.core.outputPtr() >>> 0, count * abi.EVENT_BYTES));
     this.core.takeOutput();
   }
 
@@ -289,11 +338,11 @@ export class CoreSession {
     const entryBytes = 4 + abi.REASON_BYTES;
     const table = this.core.reasonText() >>> 0;
     const count = this.core.reasons();
-    const view = new DataView(this.core.memory.buffer);
+    const view = new DataView(this.memory.buffer);
     for (let i = 0; i < count; i++) {
       const entry = table + i * entryBytes;
       const length = view.getUint32(entry, true);
-      out.push(new Uint8Array(this.core.memory.buffer.slice(entry + 4, entry + 4 + length)));
+      out.push(new Uint8Array(this.memory.buffer.slice(entry + 4, entry + 4 + length)));
     }
     return out;
   }
@@ -303,11 +352,11 @@ export class CoreSession {
     if (kept <= this.badSeen) return;
     const log = this.core.badLineLog() >>> 0;
     const entryBytes = 16 + abi.BAD_TEXT_BYTES;
-    const view = new DataView(this.core.memory.buffer);
+    const view = new DataView(this.memory.buffer);
     for (let i = this.badSeen; i < kept; i++) {
       const entry = log + i * entryBytes;
       const length = view.getUint32(entry + 12, true);
-      const bytes = new Uint8Array(this.core.memory.buffer, entry + 16, length);
+      const bytes = new Uint8Array(this.memory.buffer, entry + 16, length);
       const binaryEvent = view.getUint32(entry + 8, true) >= abi.BAD_EVENT;
       onBadLine?.({
         line: view.getFloat64(entry, true) - lineBase,
@@ -320,8 +369,8 @@ export class CoreSession {
 
   stats(): Stats {
     const core = this.core;
-    const block = core.counters() >>> 0; // may grow memory: take the buffer after it
-    const c = new Float64Array(core.memory.buffer, block, abi.COUNTER_COUNT);
+    const block = this.guard(() => core.counters()) >>> 0; // may grow memory: take the buffer after it
+    const c = new Float64Array(this.memory.buffer, block, abi.COUNTER_COUNT);
     const level = (lookups: number, misses: number): LevelStats => ({ lookups, hits: lookups - misses, misses });
     const stats: Stats = {
       records: c[abi.C_RECORDS],
@@ -361,7 +410,7 @@ export class CoreSession {
     };
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
     if (stats.cpus > 1) {
-      const per = u64s(core.memory.buffer, core.perCpu() >>> 0, 64 * 6);
+      const per = u64s(this.memory.buffer, core.perCpu() >>> 0, 64 * 6);
       stats.perCpu = [];
       for (let cpu = 0; cpu < 64; cpu++) {
         if (!core.cpuMade(cpu)) continue;
@@ -391,7 +440,7 @@ export class CoreSession {
 
   private observedByReason(): Record<string, number> {
     const names = this.reasons().map((bytes) => Buffer.from(bytes).toString('utf8'));
-    const counts = u64s(this.core.memory.buffer, this.core.reasonCounts() >>> 0, abi.REASON_CAPACITY + 2);
+    const counts = u64s(this.memory.buffer, this.core.reasonCounts() >>> 0, abi.REASON_CAPACITY + 2);
     // A Map, not an object, while counting: a reason may be "__proto__".
     const out = new Map<string, number>();
     for (let id = 1; id <= abi.REASON_CAPACITY; id++) {
@@ -408,7 +457,7 @@ export class CoreSession {
     const out: FrameCounts[] = [];
     if (limit === 0) return out;
     const columns = abi.PFN_COLUMNS;
-    const count = u64s(this.core.memory.buffer, this.core.frameCounts() >>> 0, limit * columns);
+    const count = u64s(this.memory.buffer, this.core.frameCounts() >>> 0, limit * columns);
     for (let pfn = 0; pfn < limit; pfn++) {
       const reads = count(pfn * columns + abi.PFN_READS);
       const writes = count(pfn * columns + abi.PFN_WRITES);
@@ -423,7 +472,7 @@ export class CoreSession {
   private pageCounts(): { spaces: SpaceName[]; pages: PageCounts[] } {
     const core = this.core;
     const rows = core.pageRows(); // may grow memory: take the buffer after it
-    const field = u64s(core.memory.buffer, core.pageTable() >>> 0, rows * abi.PAGE_ROW_FIELDS);
+    const field = u64s(this.memory.buffer, core.pageTable() >>> 0, rows * abi.PAGE_ROW_FIELDS);
     const pages: PageCounts[] = [];
     for (let i = 0; i < rows; i++) {
       const at = (k: number) => field(i * abi.PAGE_ROW_FIELDS + k);
@@ -437,7 +486,7 @@ export class CoreSession {
     pages.sort((a, b) => a.space - b.space || a.vpn - b.vpn || a.pfn - b.pfn);
     const count = core.spaceRows();
     const table = core.spaceTable() >>> 0;
-    const words = new BigUint64Array(core.memory.buffer, table, count * abi.SPACE_ROW_FIELDS);
+    const words = new BigUint64Array(this.memory.buffer, table, count * abi.SPACE_ROW_FIELDS);
     const spaces: SpaceName[] = [];
     for (let k = 0; k < count; k++) {
       const row = k * abi.SPACE_ROW_FIELDS;
@@ -449,7 +498,7 @@ export class CoreSession {
   private intervals(): IntervalSnapshot[] {
     const core = this.core;
     const rows = core.intervalRows(); // may grow memory
-    const field = u64s(core.memory.buffer, core.intervalTable() >>> 0, rows * abi.INTERVAL_FIELDS);
+    const field = u64s(this.memory.buffer, core.intervalTable() >>> 0, rows * abi.INTERVAL_FIELDS);
     const out: IntervalSnapshot[] = [];
     for (let i = 0; i < rows; i++) {
       const at = (k: number) => field(i * abi.INTERVAL_FIELDS + k);
@@ -478,8 +527,8 @@ export class CoreSession {
     const slots = this.core.physicalSlots();
     const out: Array<[number, number]> = [];
     if (slots === 0) return out;
-    const keys = u64s(this.core.memory.buffer, this.core.physicalPfns() >>> 0, slots);
-    const values = u64s(this.core.memory.buffer, this.core.physicalCounts() >>> 0, slots);
+    const keys = u64s(this.memory.buffer, this.core.physicalPfns() >>> 0, slots);
+    const values = u64s(this.memory.buffer, this.core.physicalCounts() >>> 0, slots);
     for (let i = 0; i < slots; i++) {
       const key = keys(i);
       if (key !== 0) out.push([key - 1, values(i)]);
@@ -523,7 +572,7 @@ export async function prePass(
 /** Replays one source through a fresh core: the common case, and the tests'. `open` may be called twice (OPT). */
 export async function replayCore(
   open: ByteSource | (() => ByteSource),
-  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number } & CollectOptions & Omit<CoreInput, 'source' | 'format'>,
+  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number; maxMemoryBytes?: number } & CollectOptions & Omit<CoreInput, 'source' | 'format'>,
 ): Promise<CoreResult> {
   const source = () => {
     if (typeof open === 'function') return open();
@@ -533,7 +582,9 @@ export async function replayCore(
     };
     return s;
   };
-  const base = { machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes };
+  const base = {
+    machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes, maxMemoryBytes: opts.maxMemoryBytes,
+  };
   const future = needsPrePass(opts.machine)
     ? await prePass(base, (session) => session.feed({ source: source(), format: opts.decode.format, chunkBytes: opts.chunkBytes }))
     : undefined;

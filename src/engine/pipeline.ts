@@ -19,6 +19,8 @@ export interface PipelineRequest extends CollectOptions {
   sizeShift: boolean;
   strict: boolean;
   machine: MachineConfig;
+  /** Most WebAssembly memory the simulating core may use. */
+  maxMemoryBytes?: number;
   /** Ring geometry (tests use tiny slots to cut events anywhere). */
   shape?: RingShape;
   onProgress?: (sample: ProgressSample) => void;
@@ -44,6 +46,10 @@ export async function replayPipelined(req: PipelineRequest): Promise<PipelineRes
   // The decoding thread reads the files: it publishes how far here (bytes on disk).
   const diskBytes = new Float64Array(new SharedArrayBuffer(8));
   const job: DecodeJob = { ring, shape, paths: req.paths, format: req.format, sizeShift: req.sizeShift, strict: req.strict, progress: diskBytes.buffer as SharedArrayBuffer };
+  // First, so a core that cannot start leaves no thread behind.
+  const session = new CoreSession({
+    machine: req.machine, sizeShift: req.sizeShift, maxMemoryBytes: req.maxMemoryBytes, pages: req.pages, interval: req.interval,
+  });
   // The worker runs the compiled driver (tests run against the build too).
   const worker = new Worker(join(packageRoot(), 'dist', 'src', 'engine', 'decode-worker.js'), { workerData: job });
   let outcome: DecodeOutcome | null = null;
@@ -79,15 +85,19 @@ export async function replayPipelined(req: PipelineRequest): Promise<PipelineRes
     },
     close() {},
   };
-  const session = new CoreSession({ machine: req.machine, sizeShift: req.sizeShift, pages: req.pages, interval: req.interval });
   const onProgress = req.onProgress;
-  await session.feed({
-    source: events,
-    format: 'tlbt',
-    onProgress: onProgress && ((_fed, records) => onProgress({ bytes: diskBytes[0], total: req.total ?? null, records })),
-  });
-  await finished;
-  await worker.terminate();
+  try {
+    await session.feed({
+      source: events,
+      format: 'tlbt',
+      onProgress: onProgress && ((_fed, records) => onProgress({ bytes: diskBytes[0], total: req.total ?? null, records })),
+    });
+    await finished;
+  } finally {
+    // Also when the simulation failed (e.g. --max-memory) while the worker
+    // waits for room in the ring: terminating it ends that wait.
+    await worker.terminate();
+  }
   const result = outcome as DecodeOutcome | null;
   if (!result) throw new Error('the decoding thread ended without a result');
   if (!result.ok) throw result.userError ? new UserError(result.message) : new Error(result.message);

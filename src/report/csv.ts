@@ -2,8 +2,8 @@
 // in docs/csv.md. summary, faults and intervals rows carry the trace and
 // every configuration field, so the files of many runs concatenate.
 
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { UserError } from '../errors.js';
@@ -130,6 +130,34 @@ export async function writeCsvReport(dir: string, result: ReplayResult, machine:
         ...config,
       })),
     );
+  }
+  return written;
+}
+
+/**
+ * --jobs: every trace's files in DIR/N-NAME/ (N its place among the inputs),
+ * and summary.csv and faults.csv of all of them in DIR, their rows
+ * concatenated (each row names its trace). Returns the files written.
+ */
+export async function writeJobsCsv(dir: string, results: ReplayResult[], machine: MachineConfig, sizeShift: boolean): Promise<string[]> {
+  const written: string[] = [];
+  const combined = new Map<string, string[]>();
+  for (const [i, result] of results.entries()) {
+    const name = `${i + 1}-${basename(result.traces[0]).replace(/[^A-Za-z0-9._-]/g, '_')}`;
+    for (const path of await writeCsvReport(join(dir, name), result, machine, sizeShift)) {
+      written.push(path);
+      const file = basename(path);
+      if (file !== 'summary.csv' && file !== 'faults.csv') continue;
+      const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
+      const rows = combined.get(file);
+      if (rows) rows.push(...lines.slice(1));
+      else combined.set(file, lines);
+    }
+  }
+  for (const [file, lines] of combined) {
+    const path = join(dir, file);
+    writeFileSync(path, lines.join('\n') + '\n');
+    written.push(path);
   }
   return written;
 }
