@@ -85,6 +85,11 @@ export async function writeCsvReport(dir: string, result: ReplayResult, machine:
     { ...run, kind: 'minor', reason: null, count: f.minor, ...config },
     { ...run, kind: 'major', reason: null, count: f.major, ...config },
     { ...run, kind: 'non_canonical', reason: null, count: f.nonCanonical, ...config },
+    { ...run, kind: 'invalid', reason: null, count: f.invalid, ...config },
+    ...(['read', 'write', 'exec', 'user'] as const).map((k) => ({ ...run, kind: `protection_${k}`, reason: null, count: f.protection[k], ...config })),
+    ...(s.memory
+      ? (['evictions', 'writebacks', 'shootdowns'] as const).map((k) => ({ ...run, kind: k, reason: null, count: s.memory![k], ...config }))
+      : []),
     ...(observed.length > 0
       ? observed.map(([reason, count]) => ({ ...run, kind: 'observed', reason, count, ...config }))
       : [{ ...run, kind: 'observed', reason: null, count: 0, ...config }]),

@@ -144,7 +144,11 @@ export function htmlReport({ result, machine, sizeShift, grid, version }: HtmlIn
   const f = s.faults;
   const faults = table(
     ['kind', 'count'],
-    [['minor', int(f.minor)], ['major', int(f.major)], ['non-canonical', int(f.nonCanonical)], ['observed in the trace', int(f.observed)],
+    [['minor', int(f.minor)], ['major', int(f.major)], ['non-canonical', int(f.nonCanonical)],
+      ['invalid', int(f.invalid)], ['protection: read', int(f.protection.read)], ['protection: write', int(f.protection.write)],
+      ['protection: exec', int(f.protection.exec)], ['protection: user', int(f.protection.user)],
+      ...(s.memory ? [['evictions', int(s.memory.evictions)], ['writebacks', int(s.memory.writebacks)], ['shootdowns', int(s.memory.shootdowns)]] : []),
+      ['observed in the trace', int(f.observed)],
       ...Object.entries(f.observedByReason).map(([reason, n]) => [`  observed: ${reason}`, int(n)])],
     [false, true],
   );
