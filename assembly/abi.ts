@@ -56,6 +56,8 @@ export const PERM_EXEC = 4;
 // Frame allocation order.
 export const ALLOC_SEQUENTIAL = 0;
 export const ALLOC_SHUFFLED = 1;
+/** A faulting access's own physical address chooses the data frame (docs/metrics.md, Frame allocation). */
+export const ALLOC_TRACE = 2;
 
 /** First PFN handed out by the sequential frame allocator. */
 export const FIRST_PFN = 256;

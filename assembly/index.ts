@@ -58,8 +58,8 @@ export function pageWalkCaches(pde: u32, pdpte: u32, pml4e: u32, pml5e: u32): vo
  * The frame pool (after init, before the first feed): frames = 0 for no
  * limit; shuffledPool frames in the shuffled allocator's pool without one.
  */
-export function physicalMemory(frames: u64, evict: u32, alloc: u32, seed: u64, shuffledPool: u64): void {
-  configureFrames(frames, evict, alloc, seed, shuffledPool);
+export function physicalMemory(frames: u64, evict: u32, alloc: u32, seed: u64, shuffledPool: u64, traceBase: u64): void {
+  configureFrames(frames, evict, alloc, seed, shuffledPool, traceBase);
 }
 
 /**

@@ -312,7 +312,7 @@ function program(): Command {
       .option('--frames <n>', 'physical memory of N 4 KiB frames (data and page tables); a full pool evicts data pages')
       .option('--mem <size>', 'physical memory as a size, e.g. 64M or 1G (instead of --frames)')
       .option('--evict <policy>', 'which data page a full pool gives up: lru (default), fifo, clock or opt (Belady; reads the trace twice)')
-      .option('--alloc <order>', 'frame allocation order: sequential, or shuffled by --seed (fragmented)', 'sequential')
+      .option('--alloc <order>', 'frame allocation: sequential, shuffled by --seed (fragmented), or trace (a page takes the frame of the physical address its faulting access gives)', 'sequential')
       .option('--layout <layout>', 'kernel half: flat (none), linux (direct map, global kernel entries) or pintos (KERN_BASE)', 'flat')
       .option('--kernel-text <range>', 'read-only kernel text START-END in hex, or none (default: the layout\'s)')
       .option('--maps <file>', '/proc/PID/maps regions to check accesses against; 0xCR3=FILE for one address space (repeatable)', (v: string, all: string[] = []) => [...all, v])

@@ -110,6 +110,9 @@ export function checkMachine(machine: MachineConfig): void {
   if ((machine.maps ?? []).filter((m) => m.cr3 === null).length > 1) {
     throw new UserError('--maps: two maps for every address space; name the address space of each with --maps 0xCR3=FILE');
   }
+  if (machine.alloc === 'trace' && (machine.frames !== undefined || size !== '4K')) {
+    throw new UserError('--alloc trace combines with neither --frames/--mem nor --huge: the trace\'s frames are the guest\'s, not a pool\'s');
+  }
   if (size !== '4K' && machine.alloc === 'shuffled') {
     throw new UserError(`--huge ${size} with --alloc shuffled: a huge page needs contiguous frames, which the shuffled allocator does not track`);
   }

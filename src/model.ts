@@ -51,7 +51,7 @@ export interface Region {
 }
 
 /** The order in which free frames are handed out. */
-export const ALLOCATORS = ['sequential', 'shuffled'] as const;
+export const ALLOCATORS = ['sequential', 'shuffled', 'trace'] as const;
 export type Allocator = (typeof ALLOCATORS)[number];
 /** Frames in the shuffled allocator's pool when no --frames limit sets it: 4 GiB. */
 export const SHUFFLED_POOL_FRAMES = 1 << 20;

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { openSource, peek, type ByteSource } from './input/source.js';
 import { sniffFormat } from './input/sniff.js';
 import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } from './input/tlbt.js';
-import { CoreSession, needsPrePass, prePass, type BadLine } from './engine/core.js';
+import { CoreSession, needsPrePass, prePass, type BadLine, type PrePassResult } from './engine/core.js';
 import { UserError } from './errors.js';
 import { FORMATS, type CollectOptions, type Format, type MachineConfig, type Stats } from './model.js';
 import type { ProgressSample } from './report/progress.js';
@@ -134,10 +134,11 @@ export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
     return { traces: r.traces, formats: r.formats, stats: r.stats, seconds: (performance.now() - start) / 1000, stopped: r.stopped };
   }
   const options = { machine: req.machine, sizeShift: req.sizeShift, strict: req.strict, maxMemoryBytes: req.maxMemoryBytes };
-  let future: Uint32Array | undefined;
+  let known: PrePassResult = {};
   if (needsPrePass(req.machine)) {
-    if (req.paths.includes('-')) throw new UserError('--evict opt reads the trace twice, so it cannot read stdin (give a file)');
-    future = await prePass(options, async (session) => {
+    const why = req.machine.alloc === 'trace' ? '--alloc trace' : '--evict opt';
+    if (req.paths.includes('-')) throw new UserError(`${why} reads the trace twice, so it cannot read stdin (give a file)`);
+    known = await prePass(options, async (session) => {
       for (const path of req.paths) {
         const input = await openInput(path, req.format);
         try {
@@ -149,7 +150,7 @@ export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
       return true;
     });
   }
-  const session = new CoreSession({ ...options, future, pages: req.pages, interval: req.interval });
+  const session = new CoreSession({ ...options, ...known, pages: req.pages, interval: req.interval });
   const total = req.onProgress ? totalDiskBytes(req.paths) : null;
   let doneBytes = 0;
   const traces: string[] = [];

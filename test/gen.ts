@@ -7,6 +7,7 @@
 // grammar), so both engines must classify every line the same way.
 
 import {
+  DEFAULT_MACHINE,
   DEFAULT_PWC,
   EVICTION_POLICIES,
   MODE_PAGE_SIZES,
@@ -858,7 +859,16 @@ export function randomMachine(seed: number, { mmu = false, trace, kernel = false
   // from what the trace needs on the whole machine.
   if (kernel) drawKernel(rng, machine, trace);
   sizeFrames?.(trace && (() => frameNeeds(trace, machine)));
+  // The trace's own frames are counted per PFN in a dense array: keep them
+  // to traces whose physical addresses lie below 4 GiB, as a guest's do.
+  if (machine.alloc === 'trace' && (!trace || highestTraceFrame(trace) >= 1 << 20)) machine.alloc = 'sequential';
   return machine;
+}
+
+/** The highest frame among a trace's own physical addresses (-1 without any). */
+function highestTraceFrame(trace: GeneratedTrace): number {
+  const { physicalPfn } = referenceReplay(trace.text, trace, { ...DEFAULT_MACHINE, l2: null });
+  return physicalPfn.length === 0 ? -1 : physicalPfn[physicalPfn.length - 1][0];
 }
 
 const PERMISSIONS = [0, 1, 2, 3, 4, 5, 6, 7].map((bits) => ({ read: !!(bits & 4), write: !!(bits & 2), exec: !!(bits & 1) }));
@@ -969,7 +979,9 @@ function drawMemory(rng: Rng, machine: MachineConfig): (needs?: Needs) => void {
     };
   }
   if (rng.chance(0.25)) machine.alloc = 'shuffled';
-  else if (rng.chance(0.1)) machine.alloc = 'sequential';
+  // The trace's own frames need unlimited memory; otherwise the default, said aloud.
+  // (No extra draw, so the fields drawn after stay what they were.)
+  else if (rng.chance(0.1)) machine.alloc = machine.frames === undefined ? 'trace' : 'sequential';
   return sizeFrames;
 }
 

@@ -56,6 +56,39 @@ describe('core == reference on the real traces, kernel mechanisms on', () => {
 // today, so they are expected to fail. When the core is fixed, vitest
 // reports them as passing unexpectedly: drop `.fails`, and the workaround
 // in test/gen.ts named beside it.
+describe('--alloc trace: the guest\'s own frames', () => {
+  it('fork-user (PA= on every access): core == reference, data frames are the trace\'s', async () => {
+    const text = readTrace('qemu10-system-seed-fork-user-pa.log.gz');
+    const decode = { format: 'mem', sizeShift: true } as const;
+    const machine: MachineConfig = { ...DEFAULT_MACHINE, alloc: 'trace' };
+    const expected = referenceReplay(text, decode, machine);
+    expect(await core(text, decode, machine)).toEqual(expected);
+    // Every access carries PA=, so every data frame is one of the trace's
+    // frames, and the page tables start one past the highest of them.
+    const traceFrames = new Set(expected.physicalPfn.map(([pfn]) => pfn));
+    const highest = Math.max(...traceFrames);
+    const data = expected.pfn.filter((f) => f.pfn <= highest);
+    expect(data.length).toBeGreaterThan(100);
+    for (const f of data) expect(traceFrames.has(f.pfn), `frame ${f.pfn}`).toBe(true);
+    expect(expected.pfn.every((f) => f.pfn <= highest)).toBe(true);
+  });
+
+  it('by hand: the faulting access\'s frame; tables and PA-less pages after the trace\'s highest frame', async () => {
+    const text = [
+      '[MEM] VA=0x1000, size=4, type=READ, PA=0x5000', // page 1 -> frame 5; tables 0x19a..0x19d (root, PDPT, PD, PT)
+      '[MEM] VA=0x2000, size=4, type=READ', // page 2: no PA -> frame 0x19e
+      '[MEM] VA=0x3ffe, size=4, type=WRITE, PA=0x7ffe', // page 3 -> frame 7; page 4 (crossing) -> 0x19f
+      '[MEM] VA=0x1000, size=4, type=READ, PA=0x199000', // page 1 is mapped: no fault; 0x199 is the highest trace frame (above 256)
+    ].join('\n');
+    const decode = { format: 'mem', sizeShift: false } as const;
+    const machine: MachineConfig = { ...DEFAULT_MACHINE, alloc: 'trace' };
+    const expected = referenceReplay(text, decode, machine);
+    expect(expected.pfn.map((f) => [f.pfn, f.translations])).toEqual([[5, 2], [7, 1], [0x19e, 1], [0x19f, 1]]);
+    expect(expected.frames).toEqual({ used: 8, pageTable: 4 });
+    expect(await core(text, decode, machine)).toEqual(expected);
+  });
+});
+
 describe('corners where the core once disagreed with docs/metrics.md', () => {
   const mem = { format: 'mem', sizeShift: false } as const;
 

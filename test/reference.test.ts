@@ -2250,10 +2250,13 @@ describe('generated traces', () => {
       }
       inc(`alloc ${m.alloc ?? 'default'}`);
       if (m.alloc === 'shuffled') inc(m.frames === undefined ? 'shuffled 4 GiB' : 'shuffled limited');
-      // Knowing the trace changes the size of a limit, and nothing else; the
-      // fields drawn before these are the same as without them.
-      const { frames: sized, ...rest } = randomMachine(seed, { mmu: true, trace: randomTrace(seed, { lines: 200 }) });
-      const { frames: blind, ...same } = m;
+      // Knowing the trace changes the size of a limit, and whether the trace's
+      // own frames can be used (--alloc trace needs physical addresses below
+      // 4 GiB), and nothing else; the fields drawn before these are the same
+      // as without them.
+      const { frames: sized, alloc: tracedAlloc, ...rest } = randomMachine(seed, { mmu: true, trace: randomTrace(seed, { lines: 200 }) });
+      const { frames: blind, alloc: blindAlloc, ...same } = m;
+      if (tracedAlloc !== 'trace') expect(tracedAlloc, `seed ${seed}`).toBe(blindAlloc);
       expect(rest, `seed ${seed}`).toEqual(same);
       expect(sized === undefined, `seed ${seed}`).toBe(blind === undefined);
       const { pageSize: _size, frames: _frames, evict: _evict, alloc: _alloc, ...before } = m;

@@ -10,7 +10,7 @@
 // to the tail on every translation, FIFO only when it is loaded.
 
 import { reserveFrame } from "../observers/pfn";
-import { FIRST_PFN, EVICT_LRU, EVICT_FIFO, EVICT_CLOCK, EVICT_OPT, ALLOC_SHUFFLED } from "../abi";
+import { FIRST_PFN, EVICT_LRU, EVICT_FIFO, EVICT_CLOCK, EVICT_OPT, ALLOC_SHUFFLED, ALLOC_TRACE } from "../abi";
 import { unmapEvicted } from "./pagetable";
 import { shootDown } from "./mmu";
 
@@ -57,10 +57,31 @@ let recording = false;
 let record: usize = 0;
 let recordCapacity: u64 = 0;
 
-/** Call before any frame is handed out. frames = 0: no limit. */
-export function configureFrames(frames: u64, evict: u32, alloc: u32, seed: u64, shuffledPool: u64): void {
+// --alloc trace: the data page being faulted in takes the frame of the
+// faulting access's physical address when it has one (set by the MMU).
+export let traceFrames = false;
+let faultFrame: u64 = 0;
+let faultHasFrame = false;
+
+/** The frame the faulting access's physical address names, or none. */
+// @ts-ignore: decorator
+@inline export function setFaultFrame(pfn: u64, has: bool): void {
+  faultFrame = pfn;
+  faultHasFrame = has;
+}
+
+/**
+ * Call before any frame is handed out. frames = 0: no limit. traceBase:
+ * with --alloc trace, the first frame of the sequential allocator (one past
+ * the trace's highest frame).
+ */
+export function configureFrames(frames: u64, evict: u32, alloc: u32, seed: u64, shuffledPool: u64, traceBase: u64): void {
   limit = frames;
   policy = evict;
+  if (alloc == <u32>ALLOC_TRACE) {
+    traceFrames = true;
+    nextPfn = max<u64>(traceBase, <u64>FIRST_PFN);
+  }
   tracking = frames != 0 || recording;
   if (alloc == <u32>ALLOC_SHUFFLED) {
     shuffled = true;
@@ -220,6 +241,10 @@ export function allocTableFrame(): u64 {
 
 /** The first of `count` consecutive frames for the data page (space, vpn); may evict. */
 export function allocDataFrame(space: u32, vpn: u64, count: u64): u64 {
+  if (traceFrames && faultHasFrame) {
+    framesUsed++;
+    return noteLinearFrame(faultFrame);
+  }
   if (limit == 0) return fresh(count);
   let pfn = take();
   let i = index(pfn);

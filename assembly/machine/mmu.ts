@@ -13,7 +13,7 @@ import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
 import { flushPwc, savePwc, loadPwc, newPwc, PWC_STATE_BYTES } from "./pwc";
-import { tracking, track } from "./frames";
+import { tracking, track, traceFrames, setFaultFrame } from "./frames";
 import {
   layout, inKernelHalf, inKernelText, linearFrame, anyMaps, mapFor, regionPermissions,
   PERM_READ, PERM_WRITE, PERM_EXEC,
@@ -431,6 +431,10 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
   let first = va >> pageShift;
   let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
+  if (traceFrames) {
+    accessTraced(l1, op, va, first, last, pa, (flags & FLAG_HAS_PA) != 0);
+    return;
+  }
   if (checking) {
     accessChecked(l1, op, va, first, last);
     return;
@@ -440,6 +444,22 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
     crossings++;
     translate(l1, last, op);
   }
+}
+
+/** --alloc trace: the first page's fault may take the access's own frame; the second page's has none. */
+function accessTraced(l1: Tlb, op: u32, va: u64, first: u64, last: u64, pa: u64, hasPa: bool): void {
+  setFaultFrame(pa >> 12, hasPa);
+  if (checking) {
+    accessChecked(l1, op, va, first, last);
+  } else {
+    translate(l1, first, op);
+    setFaultFrame(0, false);
+    if (last != first) {
+      crossings++;
+      translate(l1, last, op);
+    }
+  }
+  setFaultFrame(0, false);
 }
 
 function accessChecked(l1: Tlb, op: u32, va: u64, first: u64, last: u64): void {
@@ -453,6 +473,8 @@ function accessChecked(l1: Tlb, op: u32, va: u64, first: u64, last: u64): void {
   }
   mode = m;
   translateChecked(l1, first, op, va);
+  // The second page's fault must not take the first page's trace frame.
+  setFaultFrame(0, false);
   if (last != first) {
     crossings++;
     translateChecked(l1, last, op, last << pageShift);

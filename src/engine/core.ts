@@ -9,7 +9,7 @@ import { packageRoot } from '../paths.js';
 import { UserError } from '../errors.js';
 import type { ByteSource } from '../input/source.js';
 import {
-  PAGE_SHIFTS, PAGING_LEVELS, PWC_LEVELS, SHUFFLED_POOL_FRAMES, policyOf, type CollectOptions, type DecodeOptions, type EvictionPolicy,
+  PAGE_SHIFTS, PAGING_LEVELS, PWC_LEVELS, SHUFFLED_POOL_FRAMES, policyOf, type Allocator, type CollectOptions, type DecodeOptions, type EvictionPolicy,
   type FrameCounts, type Format, type IntervalSnapshot, type MachineConfig, type PageCounts, type PagingMode, type Policy, type SpaceName,
   type Stats, type LevelStats,
 } from '../model.js';
@@ -21,7 +21,7 @@ interface CoreExports {
     l1dEntries: number, l1dWays: number, l1dPolicy: number, l1iEntries: number, l1iWays: number, l1iPolicy: number,
     l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, paging: number, pcid: number, pageShift: number,
   ): void;
-  physicalMemory(frames: bigint, evict: number, alloc: number, seed: bigint, shuffledPool: bigint): void;
+  physicalMemory(frames: bigint, evict: number, alloc: number, seed: bigint, shuffledPool: bigint, traceBase: bigint): void;
   kernelLayout(kind: number, ownText: number, textStart: bigint, textEnd: bigint): void;
   regionMap(cr3: bigint, named: number): void;
   region(start: bigint, end: bigint, perms: number): void;
@@ -86,6 +86,8 @@ export interface CoreOptions extends CollectOptions {
   recordPages?: boolean;
   /** OPT's second pass: each translation's next use, from the pre-pass. */
   future?: Uint32Array;
+  /** --alloc trace: the first frame of the sequential allocator, from the pre-pass. */
+  traceBase?: number;
 }
 
 export interface CoreInput {
@@ -130,6 +132,11 @@ const PAGING_IDS: Record<PagingMode, number> = {
   pae: abi.PAGING_PAE,
   'x86-64': abi.PAGING_X86_64,
   la57: abi.PAGING_LA57,
+};
+const ALLOC_IDS: Record<Allocator, number> = {
+  sequential: abi.ALLOC_SEQUENTIAL,
+  shuffled: abi.ALLOC_SHUFFLED,
+  trace: abi.ALLOC_TRACE,
 };
 const EVICT_IDS: Record<EvictionPolicy, number> = {
   lru: abi.EVICT_LRU,
@@ -201,8 +208,8 @@ export class CoreSession {
         const pwc = machine.pwc;
         if (pwc) this.core.pageWalkCaches(pwc.pde ?? 0, pwc.pdpte ?? 0, pwc.pml4e ?? 0, pwc.pml5e ?? 0);
         this.core.physicalMemory(
-          BigInt(machine.frames ?? 0), EVICT_IDS[machine.evict ?? 'lru'], machine.alloc === 'shuffled' ? abi.ALLOC_SHUFFLED : abi.ALLOC_SEQUENTIAL,
-          BigInt(machine.seed ?? 1), BigInt(SHUFFLED_POOL_FRAMES),
+          BigInt(machine.frames ?? 0), EVICT_IDS[machine.evict ?? 'lru'], ALLOC_IDS[machine.alloc ?? 'sequential'],
+          BigInt(machine.seed ?? 1), BigInt(SHUFFLED_POOL_FRAMES), BigInt(opts.traceBase ?? 0),
         );
         const layout = machine.layout ?? 'flat';
         const text = machine.kernelText;
@@ -549,24 +556,39 @@ export interface CoreResult {
   stopped: boolean;
 }
 
-/** Whether the machine evicts by OPT, which needs a pre-pass over the trace. */
+/** Whether the machine needs a pre-pass over the trace: OPT eviction, or --alloc trace. */
 export function needsPrePass(machine: MachineConfig): boolean {
-  return machine.frames !== undefined && machine.evict === 'opt';
+  return (machine.frames !== undefined && machine.evict === 'opt') || machine.alloc === 'trace';
+}
+
+/** What the real pass needs to know of the whole trace. */
+export interface PrePassResult {
+  /** OPT: every translation's next use. */
+  future?: Uint32Array;
+  /** --alloc trace: one past the trace's highest frame, where the sequential frames start. */
+  traceBase?: number;
 }
 
 /**
- * OPT's pre-pass: replays the trace (fed by `feedAll`) on the machine without
- * its frame limit, recording every translation's page, and returns each
- * translation's next use for the real pass.
+ * The pre-pass: replays the trace (fed by `feedAll`) on the machine without
+ * its frame limit or allocator, recording every translation's page for OPT,
+ * and the trace's own frames for --alloc trace.
  */
 export async function prePass(
-  opts: Omit<CoreOptions, 'recordPages' | 'future'>,
+  opts: Omit<CoreOptions, 'recordPages' | 'future' | 'traceBase'>,
   feedAll: (session: CoreSession) => Promise<boolean>,
-): Promise<Uint32Array> {
+): Promise<PrePassResult> {
   const { frames: _frames, evict: _evict, alloc: _alloc, ...unlimited } = opts.machine;
-  const session = new CoreSession({ ...opts, machine: unlimited, recordPages: true });
+  const opt = opts.machine.frames !== undefined && opts.machine.evict === 'opt';
+  const session = new CoreSession({ ...opts, machine: unlimited, recordPages: opt });
   await feedAll(session);
-  return session.nextUses();
+  const result: PrePassResult = {};
+  if (opt) result.future = session.nextUses();
+  if (opts.machine.alloc === 'trace') {
+    const frames = session.stats().physicalPfn;
+    result.traceBase = frames.length === 0 ? 0 : frames[frames.length - 1][0] + 1;
+  }
+  return result;
 }
 
 /** Replays one source through a fresh core: the common case, and the tests'. `open` may be called twice (OPT). */
@@ -585,10 +607,10 @@ export async function replayCore(
   const base = {
     machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes, maxMemoryBytes: opts.maxMemoryBytes,
   };
-  const future = needsPrePass(opts.machine)
+  const known = needsPrePass(opts.machine)
     ? await prePass(base, (session) => session.feed({ source: source(), format: opts.decode.format, chunkBytes: opts.chunkBytes }))
-    : undefined;
-  const session = new CoreSession({ ...base, future, pages: opts.pages, interval: opts.interval });
+    : {};
+  const session = new CoreSession({ ...base, ...known, pages: opts.pages, interval: opts.interval });
   const finished = await session.feed({ ...opts, source: source(), format: opts.decode.format });
   return { stats: session.stats(), stopped: !finished };
 }

@@ -15,12 +15,16 @@ export interface FrameAllocator {
   take(count: number): number;
 }
 
-/** PFN 256, 257, ...: no end (the core's own limits are its own). */
+/** PFN 256, 257, ... (or from `first`): no end (the core's own limits are its own). */
 export class SequentialAllocator implements FrameAllocator {
-  private next = FIRST_PFN;
+  private next: number;
+
+  constructor(private readonly first = FIRST_PFN) {
+    this.next = first;
+  }
 
   get handedOut(): number {
-    return this.next - FIRST_PFN;
+    return this.next - this.first;
   }
 
   take(count: number): number {
@@ -74,13 +78,21 @@ export class ShuffledAllocator implements FrameAllocator {
 }
 
 /** The allocator a machine's config asks for; `frames` (the limit, if any) sizes the shuffled pool. */
-export function frameAllocator(alloc: Allocator | undefined, frames: number | undefined, seed: number | undefined): FrameAllocator {
+export function frameAllocator(
+  alloc: Allocator | undefined,
+  frames: number | undefined,
+  seed: number | undefined,
+  traceBase = 0,
+): FrameAllocator {
   switch (alloc ?? 'sequential') {
     case 'sequential':
       return new SequentialAllocator();
     case 'shuffled':
       return new ShuffledAllocator(frames ?? SHUFFLED_POOL_FRAMES, seed);
+    case 'trace':
+      // The frames the trace does not choose: after every frame it names.
+      return new SequentialAllocator(Math.max(FIRST_PFN, traceBase));
     default:
-      throw new Error(`bad allocator ${String(alloc)}: must be sequential or shuffled`);
+      throw new Error(`bad allocator ${String(alloc)}: must be sequential, shuffled or trace`);
   }
 }

@@ -80,6 +80,8 @@ export class Machine {
   private accessedSpaces = 0;
   private recordsSeen = 0;
   private readonly snapshots: IntervalSnapshot[] = [];
+  /** --alloc trace: the frame the current page's fault may take (the access's own, for its first page). */
+  private faultFrame: number | undefined;
   /** Accesses per frame of the physical addresses the trace gives. */
   private readonly accessesPerPhysicalPfn = new Map<number, number>();
   /** [PAGE_FAULT] lines per reason, in order of first appearance. */
@@ -116,6 +118,8 @@ export class Machine {
     private readonly collect: CollectOptions = {},
     private readonly future?: Future,
     private readonly onTranslation?: (key: string) => void,
+    /** --alloc trace: one past the trace's highest frame (see traceBaseOf). */
+    traceBase = 0,
   ) {
     this.paging = pagingLayout(config.paging);
     this.pageShift = pageShiftOf(config);
@@ -134,7 +138,7 @@ export class Machine {
     this.kpti = !!config.kpti;
     const evict = config.evict ?? 'lru';
     if (config.frames !== undefined && evict === 'opt' && !future) throw new Error('the opt eviction policy needs the future of the trace');
-    this.allocator = frameAllocator(config.alloc, config.frames, config.seed);
+    this.allocator = frameAllocator(config.alloc, config.frames, config.seed, traceBase);
     this.memory = new PhysicalMemory(this.allocator, config.frames, evict, 2 ** Number(this.pageShift - BASE_PAGE_SHIFT), (victim) =>
       this.evict(victim),
     );
@@ -312,7 +316,10 @@ export class Machine {
     const mode = this.modeOf(cpu, event);
     const pages = pagesTouched(event.va, event.size, this.pageShift);
     if (pages.length > 1) this.counts.crossings++;
+    // --alloc trace: the access's own frame, for a fault of its first page only.
+    const ownFrame = this.config.alloc === 'trace' && !event.physical && event.pa !== undefined ? Number(event.pa >> BASE_PAGE_SHIFT) : undefined;
     pages.forEach((page, i) => {
+      this.faultFrame = i === 0 ? ownFrame : undefined;
       // A page is translatable when its first 4 KiB page is.
       if (!this.paging.translatable(page << (this.pageShift - BASE_PAGE_SHIFT))) {
         this.counts.nonCanonical++;
@@ -457,12 +464,12 @@ export class Machine {
         pfn = table.map(
           page,
           () => this.memory.takeTable(),
-          () => this.memory.load(tree, page),
+          () => this.memory.load(tree, page, this.faultFrame),
         ).pfn;
       } else if (!pte.present) {
         // Evicted: its tables are all there (they are never evicted); only the data page comes back.
         this.counts.majorFaults++;
-        pte.pfn = this.memory.load(tree, page);
+        pte.pfn = this.memory.load(tree, page, this.faultFrame);
         pte.present = true;
         pfn = pte.pfn;
       } else {
@@ -529,7 +536,7 @@ export class Machine {
           [...this.faultsByReason].map(([reason, n]) => [Buffer.from(reason, 'latin1').toString('utf8'), n]),
         ),
       },
-      frames: { used: this.allocator.handedOut, pageTable: this.memory.pageTables },
+      frames: { used: this.allocator.handedOut + this.memory.traceMapped, pageTable: this.memory.pageTables },
       contexts: this.spacesById.filter((s) => s.accessed).length,
       contextSwitches: c.contextSwitches,
       kptiSwitches: c.kptiSwitches,

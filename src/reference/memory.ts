@@ -69,8 +69,19 @@ export class PhysicalMemory {
     return pfn;
   }
 
-  /** Frames for a data page being loaded (minor or major fault); returns the first. */
-  load(space: number, page: bigint): number {
+  /** Data pages mapped to a frame the trace named (--alloc trace). */
+  traceMapped = 0;
+
+  /**
+   * Frames for a data page being loaded (minor or major fault); returns the
+   * first. `traceFrame`: the frame the faulting access's physical address
+   * names (--alloc trace), taken as it is.
+   */
+  load(space: number, page: bigint, traceFrame?: number): number {
+    if (traceFrame !== undefined) {
+      this.traceMapped++;
+      return traceFrame;
+    }
     const pfn = this.take(this.pageFrames);
     if (this.limited) {
       const now = this.time++;

@@ -11,7 +11,8 @@ export function referenceReplay(text: string, decode: DecodeOptions, machine: Ma
   const trace = decodeTrace(text, decode);
   // OPT evicts by the future: a first pass lists every translation's page.
   const opt = machine.frames !== undefined && machine.evict === 'opt';
-  const model = new Machine(machine, collect, opt ? translationFuture(trace.events, machine) : undefined);
+  const traceBase = machine.alloc === 'trace' ? traceBaseOf(trace.events) : 0;
+  const model = new Machine(machine, collect, opt ? translationFuture(trace.events, machine) : undefined, undefined, traceBase);
   let next = 0;
   trace.events.forEach((event, i) => {
     if (trace.recordStarts[next] === i) {
@@ -21,6 +22,21 @@ export function referenceReplay(text: string, decode: DecodeOptions, machine: Ma
     model.handle(event);
   });
   return model.stats(trace.records, trace.badLines, trace.ignoredLines);
+}
+
+/**
+ * One past the highest frame among the trace's own physical addresses (the
+ * frames `physicalPfn` counts: `PA=`/hwaddr, and physical accesses to RAM),
+ * 0 without any: where --alloc trace's sequential frames start.
+ */
+function traceBaseOf(events: readonly TraceEvent[]): number {
+  let base = 0;
+  for (const event of events) {
+    if (event.kind !== 'access') continue;
+    const address = event.physical ? (event.mmio ? undefined : event.va) : event.pa;
+    if (address !== undefined) base = Math.max(base, Number(address >> 12n) + 1);
+  }
+  return base;
 }
 
 /**
