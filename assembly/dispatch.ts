@@ -1,6 +1,7 @@
 // Where decoded events go: into the machine (replay), or into an output
 // buffer that the driver writes to a .tlbt file (convert).
 
+import { regrow } from "./grow";
 import { MODE_REPLAY, MODE_SWEEP, EVENT_BYTES as EVENT_SIZE } from "./abi";
 import { batchPtr, batchCount, setBatchCount } from "./records";
 import { runBatch } from "./machine/mmu";
@@ -21,12 +22,7 @@ function append(events: usize, count: i32): void {
   let needed = outputEvents + <u64>count;
   if (needed > outputCapacity) {
     let capacity = max<u64>(needed, max<u64>(outputCapacity * 2, 65536));
-    let grown = heap.alloc(<usize>(capacity * <u64>EVENT_BYTES));
-    if (output != 0) {
-      memory.copy(grown, output, <usize>(outputEvents * <u64>EVENT_BYTES));
-      heap.free(output);
-    }
-    output = grown;
+    output = regrow(output, <usize>(outputEvents * <u64>EVENT_BYTES), <usize>(capacity * <u64>EVENT_BYTES));
     outputCapacity = capacity;
   }
   memory.copy(output + <usize>(outputEvents * <u64>EVENT_BYTES), events, <usize>count * EVENT_BYTES);

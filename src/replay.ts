@@ -138,45 +138,50 @@ export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
   if (needsPrePass(req.machine)) {
     const why = req.machine.alloc === 'trace' ? '--alloc trace' : '--evict opt';
     if (req.paths.includes('-')) throw new UserError(`${why} reads the trace twice, so it cannot read stdin (give a file)`);
-    known = await prePass(options, async (session) => {
-      for (const path of req.paths) {
-        const input = await openInput(path, req.format);
-        try {
-          if (!(await feedInput(session, input, {}))) return false;
-        } finally {
-          input.source.close();
-        }
-      }
-      return true;
-    });
+    known = await prePass(options, async (session) => !(await feedPaths(session, req.paths, req.format)).stopped);
   }
   const session = new CoreSession({ ...options, ...known, pages: req.pages, interval: req.interval });
-  const total = req.onProgress ? totalDiskBytes(req.paths) : null;
+  const { traces, formats, stopped } = await feedPaths(session, req.paths, req.format, {
+    onBadLine: req.onBadLine,
+    onProgress: req.onProgress,
+  });
+  return { traces, formats, stats: session.stats(), seconds: (performance.now() - start) / 1000, stopped };
+}
+
+/**
+ * Feeds the inputs, in order, through one session (one trace in several
+ * files): for replays, OPT's pre-pass and sweeps alike. Stops at the input
+ * where --strict met a bad line.
+ */
+export async function feedPaths(
+  session: CoreSession,
+  paths: string[],
+  format: Format | undefined,
+  hooks: Pick<ReplayRequest, 'onBadLine' | 'onProgress'> = {},
+): Promise<{ traces: string[]; formats: Format[]; stopped: boolean }> {
+  const total = hooks.onProgress ? totalDiskBytes(paths) : null;
   let doneBytes = 0;
   const traces: string[] = [];
   const formats: Format[] = [];
-  let stopped = false;
-  for (const path of req.paths) {
-    const input = await openInput(path, req.format);
+  for (const path of paths) {
+    const input = await openInput(path, format);
     const name = input.source.name;
     traces.push(name);
     formats.push(input.format);
     try {
-      if (input.format === 'tlbt' && req.paths.length > 1) {
+      if (input.format === 'tlbt' && paths.length > 1) {
         throw new UserError(`${name}: a .tlbt trace replays alone (convert the other inputs together with it)`);
       }
+      const { onBadLine, onProgress } = hooks;
       const finished = await feedInput(session, input, {
-        onBadLine: req.onBadLine && ((bad) => req.onBadLine!(name, bad)),
-        onProgress: req.onProgress && ((_fed, records) => req.onProgress!({ bytes: doneBytes + (input.source.diskPosition?.() ?? 0), total, records })),
+        onBadLine: onBadLine && ((bad) => onBadLine(name, bad)),
+        onProgress: onProgress && ((_fed, records) => onProgress({ bytes: doneBytes + (input.source.diskPosition?.() ?? 0), total, records })),
       });
       doneBytes += input.source.sizeOnDisk ?? 0;
-      if (!finished) {
-        stopped = true;
-        break;
-      }
+      if (!finished) return { traces, formats, stopped: true };
     } finally {
       input.source.close();
     }
   }
-  return { traces, formats, stats: session.stats(), seconds: (performance.now() - start) / 1000, stopped };
+  return { traces, formats, stopped: false };
 }

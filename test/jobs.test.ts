@@ -2,7 +2,7 @@
 // threads, must give exactly what replaying each alone gives, in input order.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -95,5 +95,17 @@ describe('--jobs', () => {
     const stdin = run(['replay', '-', '--jobs', '2']);
     expect([stdin.code, stdin.stderr]).toEqual([2, 'tlbscope: --jobs replays files: stdin (-) cannot be one of several separate traces\n']);
     expect(run(['replay', real[0], '--jobs', '0']).stderr).toBe("tlbscope: --jobs '0': expected auto or a number from 1 to 256\n");
+  });
+
+  it('CLI: --csv writes each trace\'s files and summary.csv and faults.csv of all traces, rows in input order', () => {
+    const dir = join(tmp, 'csv');
+    expect(run(['replay', real[1], real[0], '--jobs', '2', '--csv', dir]).code).toBe(0);
+    for (const name of ['summary.csv', 'faults.csv']) {
+      const lines = (path: string) => readFileSync(path, 'utf8').trim().split('\n');
+      const first = lines(join(dir, `1-${real[1].split('/').pop()}`, name));
+      const second = lines(join(dir, `2-${real[0].split('/').pop()}`, name));
+      expect(first[0], name).toBe(second[0]);
+      expect(lines(join(dir, name)), name).toEqual([first[0], ...first.slice(1), ...second.slice(1)]);
+    }
   });
 });

@@ -9,6 +9,7 @@
 // FIFO share one list (least recent or oldest at the head): LRU moves a page
 // to the tail on every translation, FIFO only when it is loaded.
 
+import { regrow } from "../grow";
 import { reserveFrame } from "../observers/pfn";
 import { FIRST_PFN, EVICT_LRU, EVICT_FIFO, EVICT_CLOCK, EVICT_OPT, ALLOC_SHUFFLED, ALLOC_TRACE } from "../abi";
 import { unmapEvicted } from "./pagetable";
@@ -287,12 +288,7 @@ export function track(pfn: u64, write: bool, key: u64): void {
 function remember(key: u64): void {
   if (translations >= recordCapacity) {
     let capacity = max<u64>(recordCapacity * 2, 1 << 16);
-    let grown = heap.alloc(<usize>capacity << 3);
-    if (record != 0) {
-      memory.copy(grown, record, <usize>recordCapacity << 3);
-      heap.free(record);
-    }
-    record = grown;
+    record = regrow(record, <usize>recordCapacity << 3, <usize>capacity << 3);
     recordCapacity = capacity;
   }
   store<u64>(record + (<usize>translations << 3), key);

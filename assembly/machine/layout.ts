@@ -4,6 +4,7 @@
 // translation; everything here is off (one branch) for a flat layout without
 // maps.
 
+import { regrow } from "../grow";
 import { LAYOUT_FLAT, LAYOUT_LINUX, LAYOUT_PINTOS, PERM_READ, PERM_WRITE, PERM_EXEC } from "../abi";
 
 export let layout: u32 = LAYOUT_FLAT;
@@ -88,9 +89,9 @@ export function beginMap(cr3: u64, named: bool): u32 {
 export function addRegion(start: u64, end: u64, perms: u32): void {
   if (regionCount == regionCapacity) {
     let capacity = max<u32>(regionCapacity * 2, 64);
-    regionStarts = grow(regionStarts, <usize>regionCapacity << 3, <usize>capacity << 3);
-    regionEnds = grow(regionEnds, <usize>regionCapacity << 3, <usize>capacity << 3);
-    regionPerms = grow(regionPerms, <usize>regionCapacity, <usize>capacity);
+    regionStarts = regrow(regionStarts, <usize>regionCapacity << 3, <usize>capacity << 3);
+    regionEnds = regrow(regionEnds, <usize>regionCapacity << 3, <usize>capacity << 3);
+    regionPerms = regrow(regionPerms, <usize>regionCapacity, <usize>capacity);
     regionCapacity = capacity;
   }
   store<u64>(regionStarts + (<usize>regionCount << 3), start);
@@ -99,15 +100,6 @@ export function addRegion(start: u64, end: u64, perms: u32): void {
   regionCount++;
   let last = mapCount.length - 1;
   mapCount[last] = mapCount[last] + 1;
-}
-
-function grow(p: usize, used: usize, bytes: usize): usize {
-  let q = heap.alloc(bytes);
-  if (p != 0) {
-    memory.copy(q, p, used);
-    heap.free(p);
-  }
-  return q;
 }
 
 export function anyMaps(): bool {

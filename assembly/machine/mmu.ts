@@ -12,6 +12,7 @@ import { countObservedFault } from "../observers/faults";
 import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
+import { SpaceNames } from "./spaces";
 import { flushPwc, savePwc, loadPwc, newPwc, PWC_STATE_BYTES } from "./pwc";
 import { tracking, track, traceFrames, setFaultFrame } from "./frames";
 import {
@@ -66,21 +67,18 @@ export let contexts: u64 = 0;
 export let contextSwitches: u64 = 0;
 
 // Address spaces: dense ids, named by CR3 values.
-export let spaceIds = new Map<u64, u32>();
+export const spaceNames = new SpaceNames();
 /** Space ids in the order of their first access (the reports number spaces so). */
 export let accessOrder: Array<u32> = [];
 let spaceUsed: Array<bool> = [false];
 let currentSpace: u32 = 0;
 let currentUsed = false;     // spaceUsed[currentSpace], hoisted for the hot path
-let spaceNames: Array<u64> = [0];
-let spaceNamed: Array<bool> = [false];
+let spaceCr3: Array<u64> = [0];    // the CR3 value naming each space (0: unnamed)
+let anyAccess = false;
 let spaceMaps: Array<i32> = [-1];
 let currentMap: i32 = -1;
 let rooted: Array<bool> = [false];
 let currentRooted = false;
-let anyAccess = false;
-let startName: u64 = 0;      // the CR3 that named the starting space, if any
-let startNamed = false;
 
 // CPUs: the live globals above (TLBs, current space, mode, page-walk caches)
 // are the active CPU's; an event of another CPU swaps them.
@@ -218,24 +216,14 @@ function flushForSwitch(): void {
 }
 
 function switchTo(cr3: u64): void {
-  if (!anyAccess) {
-    // Before the first access a CR3 only names the space the trace starts in.
-    startName = cr3;
-    startNamed = true;
-    return;
-  }
-  let id: u32;
-  if (spaceIds.has(cr3)) {
-    id = spaceIds.get(cr3);
-  } else {
-    id = <u32>spaceUsed.length;
-    // The space id sits above the VPN in a tag, below the top bit (NO_TAG).
-    // KPTI doubles the ids; the largest id is the kernel's.
-    if ((<u64>id * 2 + 1) >= kernelTag) abort("too many address spaces for a TLB tag");
-    spaceIds.set(cr3, id);
+  // The space id sits above the VPN in a tag, below the top bit (NO_TAG);
+  // KPTI doubles the ids, and the largest tag space is the kernel's.
+  let selected = spaceNames.select(cr3, kernelTag >> 1);
+  if (selected < 0) return;
+  let id = <u32>selected;
+  if (id == <u32>spaceUsed.length) {
     spaceUsed.push(false);
-    spaceNames.push(cr3);
-    spaceNamed.push(true);
+    spaceCr3.push(cr3);
     spaceMaps.push(-1);
     rooted.push(false);
   }
@@ -251,18 +239,15 @@ function switchTo(cr3: u64): void {
 function firstAccessOfSpace(): void {
   if (!anyAccess) {
     anyAccess = true;
-    if (startNamed) {
-      spaceIds.set(startName, 0);
-      spaceNames[0] = startName;
-      spaceNamed[0] = true;
-    }
+    spaceNames.start();
+    spaceCr3[0] = spaceNames.startCr3;
   }
   spaceUsed[currentSpace] = true;
   currentUsed = true;
   accessOrder.push(currentSpace);
   contexts++;
   // The start space without a CR3 goes by 0x0 in --maps.
-  currentMap = mapFor(spaceNames[currentSpace], true);
+  currentMap = mapFor(spaceCr3[currentSpace], true);
   spaceMaps[currentSpace] = currentMap;
 }
 

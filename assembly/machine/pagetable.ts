@@ -9,6 +9,7 @@
 // halve the cache lines a walk misses on; PTE bits, when the model needs
 // them, belong in a parallel array that only faults and fills read.
 
+import { regrow } from "../grow";
 import { allocDataFrame, allocTableFrame, noteLinearFrame } from "./frames";
 import { linearFrame } from "./layout";
 import { probePwc, fillPwc, pwcLevels } from "./pwc";
@@ -79,12 +80,7 @@ export let majorFaults: u64 = 0;
 function newNode(): u32 {
   if (nodeCount >= nodeCapacity) {
     let capacity = nodeCapacity == 0 ? 64 : nodeCapacity * 2;
-    let grown = heap.alloc(<usize>capacity * nodeBytes);
-    if (nodes != 0) {
-      memory.copy(grown, nodes, <usize>nodeCount * nodeBytes);
-      heap.free(nodes);
-    }
-    nodes = grown;
+    nodes = regrow(nodes, <usize>nodeCount * nodeBytes, <usize>capacity * nodeBytes);
     nodeCapacity = capacity;
   }
   let node = nodeCount++;

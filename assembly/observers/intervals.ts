@@ -3,6 +3,7 @@
 // FLAG_RECORD_START of their first event), and once more at the end
 // (intervalRows). The driver turns them into per-window deltas.
 
+import { regrow } from "../grow";
 import {
   FLAG_RECORD_START, INTERVAL_FIELDS, OP_READ, OP_WRITE, OP_FETCH,
   I_RECORDS, I_READS, I_WRITES, I_FETCHES, I_L1D_LOOKUPS, I_L1D_MISSES, I_L1I_LOOKUPS, I_L1I_MISSES,
@@ -43,12 +44,7 @@ export function setInterval(records: u64): void {
 function reserve(rows: u32): void {
   if (rows <= capacity) return;
   let grown = max<u32>(rows, max<u32>(capacity * 2, 256));
-  let bigger = heap.alloc(<usize>grown * ROW_BYTES);
-  if (table != 0) {
-    memory.copy(bigger, table, <usize>count * ROW_BYTES);
-    heap.free(table);
-  }
-  table = bigger;
+  table = regrow(table, <usize>count * ROW_BYTES, <usize>grown * ROW_BYTES);
   capacity = grown;
 }
 

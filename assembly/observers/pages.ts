@@ -9,7 +9,7 @@
 
 import { PFN_COLUMNS, PAGE_ROW_FIELDS, SPACE_ROW_FIELDS } from "../abi";
 import { vpnBits } from "../machine/pagetable";
-import { spaceIds, accessOrder, ownerTag, ownerSpace, hugeShift } from "../machine/mmu";
+import { spaceNames, accessOrder, ownerTag, ownerSpace, hugeShift } from "../machine/mmu";
 
 const SLOT_BYTES: usize = (2 + <usize>PFN_COLUMNS) * 8;
 
@@ -122,9 +122,10 @@ export function spaceRows(): u32 {
   spaces = heap.alloc(<usize>max<i32>(count, 1) * SPACE_ROW_FIELDS * 8);
   memory.fill(spaces, 0, <usize>max<i32>(count, 1) * SPACE_ROW_FIELDS * 8);
   for (let k = 0; k < count; k++) store<u64>(spaces + <usize>k * SPACE_ROW_FIELDS * 8, <u64>k);
-  let names = spaceIds.keys();
+  let ids = spaceNames.ids;
+  let names = ids.keys();
   for (let j = 0; j < names.length; j++) {
-    let id = <i32>spaceIds.get(names[j]);
+    let id = <i32>ids.get(names[j]);
     if (id >= order.length || order[id] < 0) continue;
     let row = spaces + <usize>order[id] * SPACE_ROW_FIELDS * 8;
     store<u64>(row, 1, 8);

@@ -52,37 +52,34 @@ export class PageIds {
     }
   }
 
-  /** The tag's id, 0 when it has none. */
-  find(tag: u64): u32 {
+  /** The slot holding the tag, or the empty slot where it would go (the table always has one). */
+  // @ts-ignore: decorator
+  @inline private probe(tag: u64): usize {
     let slot = mix64(tag) & this.mask;
     for (;;) {
       let at = this.slots + <usize>slot * SLOT;
       let key = load<u64>(at);
-      if (key == tag) {
-        this.slot = at;
-        return load<u32>(at, 8);
-      }
-      if (key == EMPTY) return 0;
+      if (key == tag || key == EMPTY) return at;
       slot = (slot + 1) & this.mask;
     }
-    return 0; // unreachable: the table always has an empty slot
+    return 0;
+  }
+
+  /** The tag's id, 0 when it has none. */
+  find(tag: u64): u32 {
+    let at = this.probe(tag);
+    if (load<u64>(at) == EMPTY) return 0;
+    this.slot = at;
+    return load<u32>(at, 8);
   }
 
   /** The tag's id, given a new one the first time. */
   // @ts-ignore: decorator
   @inline intern(tag: u64): u32 {
-    let slot = mix64(tag) & this.mask;
-    for (;;) {
-      let at = this.slots + <usize>slot * SLOT;
-      let key = load<u64>(at);
-      if (key == tag) {
-        this.slot = at;
-        return load<u32>(at, 8);
-      }
-      if (key == EMPTY) return this.insert(tag, at);
-      slot = (slot + 1) & this.mask;
-    }
-    return 0; // unreachable: the table always has an empty slot
+    let at = this.probe(tag);
+    if (load<u64>(at) == EMPTY) return this.insert(tag, at);
+    this.slot = at;
+    return load<u32>(at, 8);
   }
 
   /** Loads the tag's first slot, for the cache's sake (see Stream.feed). */

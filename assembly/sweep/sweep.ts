@@ -9,8 +9,8 @@
 // paging mode cannot translate make none; tags are (address space, page);
 // a [CR3] switch flushes unless --pcid, with the same "a CR3 before the
 // first access only names the starting space" rule; [INVLPG] invalidates the
-// page in every TLB, [TLB_FLUSH] flushes all. The address-space bookkeeping
-// is mmu.ts's own, repeated here because a sweep runs without the machine.
+// page in every TLB, [TLB_FLUSH] flushes all. Address spaces are named as the
+// machine names them (machine/spaces.ts); a sweep runs without the machine.
 //
 // A stream is one (level, page size). `l2` streams run the two L1 TLBs in
 // front and see only their misses; `unified` is one TLB fed by everything.
@@ -21,6 +21,7 @@ import {
 } from "../abi";
 import { EVENT_BYTES } from "../records";
 import { Tlb, NO_TAG } from "../machine/tlb";
+import { SpaceNames } from "../machine/spaces";
 import { translatable, vpnBits } from "../machine/pagetable";
 import { PageIds, mix64, POSITION_OFFSET } from "./ids";
 import { FullStack } from "./stackdist";
@@ -171,12 +172,9 @@ let tagMask: u64 = (<u64>1 << 36) - 1;
 export const sweepAccessCounts = memory.data(32, 8);
 
 // Address spaces, as machine/mmu.ts keeps them.
-let spaceIds = new Map<u64, u32>();
-let spaceCount: u32 = 1;
+let spaces = new SpaceNames();
 let currentSpace: u32 = 0;
 let anyAccess = false;
-let startName: u64 = 0;
-let startNamed = false;
 
 /** After init(): the paging mode is set, so tags take its width. */
 export function configureSweep(withPcid: bool): void {
@@ -237,19 +235,9 @@ function flushAll(): void {
 }
 
 function switchTo(cr3: u64): void {
-  if (!anyAccess) {
-    startName = cr3;
-    startNamed = true;
-    return;
-  }
-  let id: u32;
-  if (spaceIds.has(cr3)) {
-    id = spaceIds.get(cr3);
-  } else {
-    id = spaceCount++;
-    if (<u64>id >> (63 - tagShift) != 0) abort("too many address spaces for a TLB tag");
-    spaceIds.set(cr3, id);
-  }
+  let selected = spaces.select(cr3, <u64>1 << (63 - tagShift));
+  if (selected < 0) return;
+  let id = <u32>selected;
   if (id == currentSpace) return;
   currentSpace = id;
   if (!pcid) flushAll();
@@ -258,7 +246,7 @@ function switchTo(cr3: u64): void {
 function access(op: u32, va: u64, size: u32, flags: u32): void {
   if (!anyAccess) {
     anyAccess = true;
-    if (startNamed) spaceIds.set(startName, 0);
+    spaces.start();
   }
   let count = sweepAccessCounts + (<usize>op << 3);
   store<u64>(count, load<u64>(count) + 1);

@@ -144,7 +144,8 @@ const EVICT_IDS: Record<EvictionPolicy, number> = {
   clock: abi.EVICT_CLOCK,
   opt: abi.EVICT_OPT,
 };
-const POLICY_IDS: Record<Policy, number> = {
+/** The core's number for each replacement policy (assembly/abi.ts). */
+export const POLICY_IDS: Record<Policy, number> = {
   lru: abi.POLICY_LRU,
   fifo: abi.POLICY_FIFO,
   random: abi.POLICY_RANDOM,

@@ -2,7 +2,7 @@
 // in docs/csv.md. summary, faults and intervals rows carry the trace and
 // every configuration field, so the files of many runs concatenate.
 
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
@@ -45,6 +45,52 @@ export function mpki(misses: number, fetches: number): number | null {
   return fetches === 0 ? null : (1000 * misses) / fetches;
 }
 
+interface Table {
+  name: string;
+  columns: string[];
+  rows: Row[];
+}
+
+/** summary.csv and faults.csv of one run: their rows concatenate across runs (each names its trace and config). */
+function runTables(result: ReplayResult, machine: MachineConfig, sizeShift: boolean): Table[] {
+  const s = result.stats;
+  const run = { trace: result.traces.join(' + '), format: [...new Set(result.formats)].join('+') };
+  const config = configFields(machine, sizeShift);
+  const configColumns = Object.keys(config);
+  const levels: Array<[TlbLevel, string]> = [['l1d', 'L1d'], ['l1i', 'L1i'], ['l2', 'L2']];
+  const summary: Table = {
+    name: 'summary.csv',
+    columns: ['trace', 'format', 'records', 'level', 'entries', 'ways', 'policy', 'lookups', 'hits', 'misses', 'miss_rate', 'mpki', ...configColumns],
+    rows: levels.flatMap(([key, name]) => {
+      const l = s.tlb[key];
+      const g = machine[key];
+      if (!l || !g) return [];
+      return [{
+        ...run, records: s.records, level: name, entries: g.entries, ways: g.ways, policy: config[`${key}_policy`],
+        lookups: l.lookups, hits: l.hits, misses: l.misses, miss_rate: rate(l.misses, l.lookups), mpki: mpki(l.misses, s.accesses.fetch),
+        ...config,
+      }];
+    }),
+  };
+
+  const f = s.faults;
+  const observed = Object.entries(f.observedByReason);
+  const faults: Table = { name: 'faults.csv', columns: ['trace', 'format', 'kind', 'reason', 'count', ...configColumns], rows: [
+    { ...run, kind: 'minor', reason: null, count: f.minor, ...config },
+    { ...run, kind: 'major', reason: null, count: f.major, ...config },
+    { ...run, kind: 'non_canonical', reason: null, count: f.nonCanonical, ...config },
+    { ...run, kind: 'invalid', reason: null, count: f.invalid, ...config },
+    ...(['read', 'write', 'exec', 'user'] as const).map((k) => ({ ...run, kind: `protection_${k}`, reason: null, count: f.protection[k], ...config })),
+    ...(s.memory
+      ? (['evictions', 'writebacks', 'shootdowns'] as const).map((k) => ({ ...run, kind: k, reason: null, count: s.memory![k], ...config }))
+      : []),
+    ...(observed.length > 0
+      ? observed.map(([reason, count]) => ({ ...run, kind: 'observed', reason, count, ...config }))
+      : [{ ...run, kind: 'observed', reason: null, count: 0, ...config }]),
+  ] };
+  return [summary, faults];
+}
+
 /** The files written, in order. */
 export async function writeCsvReport(dir: string, result: ReplayResult, machine: MachineConfig, sizeShift: boolean): Promise<string[]> {
   try {
@@ -63,37 +109,7 @@ export async function writeCsvReport(dir: string, result: ReplayResult, machine:
     written.push(path);
   };
 
-  const levels: Array<[TlbLevel, string]> = [['l1d', 'L1d'], ['l1i', 'L1i'], ['l2', 'L2']];
-  await file(
-    'summary.csv',
-    ['trace', 'format', 'records', 'level', 'entries', 'ways', 'policy', 'lookups', 'hits', 'misses', 'miss_rate', 'mpki', ...configColumns],
-    levels.flatMap(([key, name]) => {
-      const l = s.tlb[key];
-      const g = machine[key];
-      if (!l || !g) return [];
-      return [{
-        ...run, records: s.records, level: name, entries: g.entries, ways: g.ways, policy: config[`${key}_policy`],
-        lookups: l.lookups, hits: l.hits, misses: l.misses, miss_rate: rate(l.misses, l.lookups), mpki: mpki(l.misses, s.accesses.fetch),
-        ...config,
-      }];
-    }),
-  );
-
-  const f = s.faults;
-  const observed = Object.entries(f.observedByReason);
-  await file('faults.csv', ['trace', 'format', 'kind', 'reason', 'count', ...configColumns], [
-    { ...run, kind: 'minor', reason: null, count: f.minor, ...config },
-    { ...run, kind: 'major', reason: null, count: f.major, ...config },
-    { ...run, kind: 'non_canonical', reason: null, count: f.nonCanonical, ...config },
-    { ...run, kind: 'invalid', reason: null, count: f.invalid, ...config },
-    ...(['read', 'write', 'exec', 'user'] as const).map((k) => ({ ...run, kind: `protection_${k}`, reason: null, count: f.protection[k], ...config })),
-    ...(s.memory
-      ? (['evictions', 'writebacks', 'shootdowns'] as const).map((k) => ({ ...run, kind: k, reason: null, count: s.memory![k], ...config }))
-      : []),
-    ...(observed.length > 0
-      ? observed.map(([reason, count]) => ({ ...run, kind: 'observed', reason, count, ...config }))
-      : [{ ...run, kind: 'observed', reason: null, count: 0, ...config }]),
-  ]);
+  for (const table of runTables(result, machine, sizeShift)) await file(table.name, table.columns, table.rows);
 
   await file('pfn.csv', ['pfn', 'translations', 'reads', 'writes', 'fetches'], s.pfn as unknown as Row[]);
 
@@ -146,22 +162,14 @@ export async function writeCsvReport(dir: string, result: ReplayResult, machine:
  */
 export async function writeJobsCsv(dir: string, results: ReplayResult[], machine: MachineConfig, sizeShift: boolean): Promise<string[]> {
   const written: string[] = [];
-  const combined = new Map<string, string[]>();
   for (const [i, result] of results.entries()) {
     const name = `${i + 1}-${basename(result.traces[0]).replace(/[^A-Za-z0-9._-]/g, '_')}`;
-    for (const path of await writeCsvReport(join(dir, name), result, machine, sizeShift)) {
-      written.push(path);
-      const file = basename(path);
-      if (file !== 'summary.csv' && file !== 'faults.csv') continue;
-      const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
-      const rows = combined.get(file);
-      if (rows) rows.push(...lines.slice(1));
-      else combined.set(file, lines);
-    }
+    written.push(...(await writeCsvReport(join(dir, name), result, machine, sizeShift)));
   }
-  for (const [file, lines] of combined) {
-    const path = join(dir, file);
-    writeFileSync(path, lines.join('\n') + '\n');
+  const tables = results.map((result) => runTables(result, machine, sizeShift));
+  for (const [k, first] of tables[0]?.entries() ?? []) {
+    const path = join(dir, first.name);
+    await writeCsv(path, first.columns, tables.flatMap((t) => t[k].rows));
     written.push(path);
   }
   return written;

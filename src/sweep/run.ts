@@ -2,10 +2,10 @@
 // the structures of the plan, then one row per configuration.
 
 import * as abi from '../../assembly/abi.js';
-import { CoreSession, type BadLine } from '../engine/core.js';
+import { CoreSession, POLICY_IDS, type BadLine } from '../engine/core.js';
 import { UserError } from '../errors.js';
-import { policyOf, type Format, type Policy, type Stats } from '../model.js';
-import { feedInput, openInput } from '../replay.js';
+import { policyOf, type Format, type Stats } from '../model.js';
+import { feedPaths } from '../replay.js';
 import { ALL_PAGES, plan } from './plan.js';
 import { grid, PAGE_SHIFTS, type Grid, type SweepConfig, type SweepLevel, type SweepRequest } from './request.js';
 
@@ -54,12 +54,6 @@ const LEVEL_IDS: Record<SweepLevel, number> = {
   l2: abi.SWEEP_L2,
   unified: abi.SWEEP_UNIFIED,
 };
-const POLICY_IDS: Record<Policy, number> = {
-  lru: abi.POLICY_LRU,
-  fifo: abi.POLICY_FIFO,
-  random: abi.POLICY_RANDOM,
-  plru: abi.POLICY_PLRU,
-};
 /**
  * The random generator of a level starts at seed + 1, 2, 3 as in a replay
  * (docs/metrics.md); a unified TLB takes the L1 dTLB's (docs/sweep.md).
@@ -101,27 +95,7 @@ export async function runSweep(
     });
   });
 
-  const traces: string[] = [];
-  const formats: Format[] = [];
-  let stopped = false;
-  for (const path of req.paths) {
-    const input = await openInput(path, req.format);
-    const name = input.source.name;
-    traces.push(name);
-    formats.push(input.format);
-    try {
-      if (input.format === 'tlbt' && req.paths.length > 1) {
-        throw new UserError(`${name}: a .tlbt trace replays alone (convert the other inputs together with it)`);
-      }
-      const finished = await feedInput(session, input, { onBadLine: hooks.onBadLine && ((bad) => hooks.onBadLine!(name, bad)) });
-      if (!finished) {
-        stopped = true;
-        break;
-      }
-    } finally {
-      input.source.close();
-    }
-  }
+  const { traces, formats, stopped } = await feedPaths(session, req.paths, req.format, { onBadLine: hooks.onBadLine });
 
   // A stack's block: lookups, then its histogram; a TLB's: lookups, misses.
   const results = layout.streams.map((stream, i) =>
