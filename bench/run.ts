@@ -7,6 +7,7 @@
 //
 // See bench/README.md for what is measured and how to read the ratios.
 
+import { BenchError, runBench } from './fail.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -73,7 +74,6 @@ interface Row {
   samples: Array<Omit<Sample, 'stats'>>;
 }
 
-class BenchError extends Error {}
 
 const W1 = 'wasm 1 thread';
 const W2 = 'wasm 2 threads';
@@ -420,10 +420,4 @@ function main(): void {
   console.log(`result: ${relative(root, out)}`);
 }
 
-try {
-  main();
-} catch (err) {
-  if (!(err instanceof BenchError)) throw err;
-  process.stderr.write(`bench: FAILED: ${err.message}\n`);
-  process.exitCode = 1;
-}
+runBench(main);

@@ -6,6 +6,7 @@
 //
 // See bench/README.md (Sweeps).
 
+import { BenchError, runBench } from './fail.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -17,7 +18,6 @@ import { packageRoot } from '../src/paths.js';
 export const SWEEP_ENTRIES = '16,32,...,32768';
 export const SWEEP_WAYS = '1,2,4,8,16,full';
 
-class BenchError extends Error {}
 
 interface Sample {
   /** The tool's own seconds (trace opened to last counter). */
@@ -113,10 +113,4 @@ function main(): void {
   console.log(`check: the sweep's 64:4 LRU row = the replay's L1d misses (${expected.toLocaleString('en-US')})`);
 }
 
-try {
-  main();
-} catch (err) {
-  if (!(err instanceof BenchError)) throw err;
-  process.stderr.write(`bench: FAILED: ${err.message}\n`);
-  process.exitCode = 1;
-}
+runBench(main);
