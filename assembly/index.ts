@@ -16,7 +16,7 @@ import {
   invalidAccesses, protectionFaults, kptiSwitches, configureChecks,
 } from "./machine/mmu";
 import { configureLayout, setKernelText, beginMap, addRegion } from "./machine/layout";
-import { walks, walkRefs, minorFaults, majorFaults, levels, leaf } from "./machine/pagetable";
+import { walks, walkRefs, minorFaults, majorFaults, levels } from "./machine/pagetable";
 import { configurePwc, pwcLookups, pwcHits } from "./machine/pwc";
 import {
   framesUsed, pageTableFrames, pfnLimit, evictions, writebacks, shootdowns, translations,
@@ -51,7 +51,7 @@ export function init(
 
 /** Turns page-walk caches on with these entries per level (after init). */
 export function pageWalkCaches(pde: u32, pdpte: u32, pml4e: u32, pml5e: u32): void {
-  configurePwc(pde, pdpte, pml4e, pml5e, levels, leaf);
+  configurePwc(pde, pdpte, pml4e, pml5e, levels);
 }
 
 /**
@@ -77,9 +77,9 @@ export function regionMap(cr3: u64, named: bool): void {
   beginMap(cr3, named);
 }
 
-/** A region [start, end) of the last map, in ascending order; perms PERM_* bits. */
-export function region(start: u64, end: u64, perms: u32): void {
-  addRegion(start, end, perms);
+/** A region [start, end) of the last map, in ascending order; perms PERM_* bits; shift: log2 of its page size, 0 for the run's. */
+export function region(start: u64, end: u64, perms: u32, shift: u32): void {
+  addRegion(start, end, perms, shift);
 }
 
 export function checksReady(kpti: bool): void {

@@ -315,7 +315,7 @@ function program(): Command {
       .option('--alloc <order>', 'frame allocation: sequential, shuffled by --seed (fragmented), or trace (a page takes the frame of the physical address its faulting access gives)', 'sequential')
       .option('--layout <layout>', 'kernel half: flat (none), linux (direct map, global kernel entries) or pintos (KERN_BASE)', 'flat')
       .option('--kernel-text <range>', 'read-only kernel text START-END in hex, or none (default: the layout\'s)')
-      .option('--maps <file>', '/proc/PID/maps regions to check accesses against; 0xCR3=FILE for one address space (repeatable)', (v: string, all: string[] = []) => [...all, v])
+      .option('--maps <file>', '/proc/PID/maps or smaps regions to check accesses against (smaps KernelPageSize: 2048 kB maps a region at 2M); 0xCR3=FILE for one address space (repeatable)', (v: string, all: string[] = []) => [...all, v])
       .option('--kpti', 'kernel page-table isolation: user and kernel tables per process, switched at every kernel entry and exit')
       .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
       .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
@@ -361,6 +361,7 @@ Examples:
   tlbscope replay trace.log.gz --mem 16M --evict clock
   tlbscope replay kernel.log.gz --layout linux --kpti --pcid
   tlbscope replay ls.log.gz --size-shift --maps ls.maps
+  tlbscope replay prog.log.gz --maps prog.smaps      # its hugetlbfs regions on 2M pages
   tlbscope replay ls.log.gz --size-shift --json > ls.json
   tlbscope replay trace.log.gz --csv out/ --interval 100000 --heatmap out/pfn.png --html out/report.html
   tlbscope replay part1.log.gz part2.log.gz        # one trace in two files

@@ -88,6 +88,25 @@ export function parseMem(text: string): number {
   return bytes / 4096;
 }
 
+/** A maps file's huge regions (docs/metrics.md, Huge pages): in a run of 4 KiB pages, at sizes the mode maps, with frames a pool need not split. */
+function checkHugeRegions(machine: MachineConfig): void {
+  const sizes = new Set((machine.maps ?? []).flatMap((m) => m.regions.flatMap((r) => (r.pageSize ? [r.pageSize] : []))));
+  if (sizes.size === 0) return;
+  const named = [...sizes].join(' and ');
+  const paging = machine.paging ?? 'x86-64';
+  const size = machine.pageSize ?? '4K';
+  if (size !== '4K') throw new UserError(`--huge ${size} with --maps regions of ${named} pages: give one or the other`);
+  for (const huge of sizes) {
+    if (!MODE_PAGE_SIZES[paging].includes(huge)) {
+      throw new UserError(`--maps: a region of ${huge} pages, but --paging ${paging} maps ${MODE_PAGE_SIZES[paging].join(' and ')} pages`);
+    }
+  }
+  if (machine.frames !== undefined) throw new UserError(`--maps regions of ${named} pages with --frames/--mem: eviction of huge pages is not modelled`);
+  if ((machine.alloc ?? 'sequential') !== 'sequential') {
+    throw new UserError(`--maps regions of ${named} pages with --alloc ${machine.alloc}: huge pages take consecutive frames from the sequential allocator`);
+  }
+}
+
 /** Tree-PLRU needs a binary tree over the ways of a set; huge pages need a mode that maps them. */
 export function checkMachine(machine: MachineConfig): void {
   const paging = machine.paging ?? 'x86-64';
@@ -110,6 +129,7 @@ export function checkMachine(machine: MachineConfig): void {
   if ((machine.maps ?? []).filter((m) => m.cr3 === null).length > 1) {
     throw new UserError('--maps: two maps for every address space; name the address space of each with --maps 0xCR3=FILE');
   }
+  checkHugeRegions(machine);
   if (machine.alloc === 'trace' && (machine.frames !== undefined || size !== '4K')) {
     throw new UserError('--alloc trace combines with neither --frames/--mem nor --huge: the trace\'s frames are the guest\'s, not a pool\'s');
   }

@@ -48,6 +48,8 @@ export interface Region {
   read: boolean;
   write: boolean;
   exec: boolean;
+  /** A huge page size its pages are mapped at (smaps' KernelPageSize); absent: the run's size (--huge). */
+  pageSize?: Exclude<PageSize, '4K'>;
 }
 
 /** The order in which free frames are handed out. */

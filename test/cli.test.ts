@@ -211,3 +211,43 @@ describe('page-walk caches', () => {
     expectOneLineError(r.stderr, /--pwc 'pte=4': expected none, default, or LEVEL=ENTRIES/);
   });
 });
+
+describe('--maps with smaps huge regions', () => {
+  const trace = file('huge.log', ['[MEM] VA=0x200000, size=4, type=READ', '[MEM] VA=0x3ff000, size=4, type=WRITE', '[MEM] VA=0x1000, size=4, type=READ', ''].join('\n'));
+  let made = 0;
+  const smaps = (sizeLine: string, range = '00200000-00400000') =>
+    file(`huge${++made}.smaps`, [`00001000-00002000 r--p 00000000 00:00 0`, 'Size:                  4 kB', 'KernelPageSize:        4 kB', `${range} rw-p 00000000 00:0f 1 /anon_hugepage (deleted)`, sizeLine, 'VmFlags: rd wr mr mw me de ht', ''].join('\n'));
+
+  it('maps a KernelPageSize 2048 kB region at 2M and says so', () => {
+    const maps = smaps('KernelPageSize:     2048 kB');
+    const text = run(['replay', trace, '--maps', maps]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/4K pages \(2M in 1 region\)/);
+    const r = run(['replay', trace, '--maps', maps, '--json']);
+    const s = JSON.parse(r.stdout);
+    expect(s.config.maps).toEqual([{ cr3: null, regions: 2, hugeRegions: 1 }]);
+    // One 2M page (512 frames) and one 4K page: two faults, one hit.
+    expect(s.faults.minor).toBe(2);
+    expect(s.tlb.l1d.misses).toBe(2);
+    expect(s.frames.used - s.frames.pageTable).toBe(513);
+  });
+
+  it.each([
+    ['a misaligned huge region', smaps('KernelPageSize:     2048 kB', '00201000-00400000'), [], /huge\d\.smaps:5: KernelPageSize 2048 kB: the region 0x201000-0x400000 is not aligned to its page size/],
+    ['a page size tlbscope does not map', smaps('KernelPageSize:       64 kB'), [], /huge\d\.smaps:5: KernelPageSize 64 kB: tlbscope maps pages of 4, 2048, 4096 and 1048576 kB/],
+    ['--huge beside huge regions', smaps('KernelPageSize:     2048 kB'), ['--huge', '2M'], /--huge 2M with --maps regions of 2M pages: give one or the other/],
+    ['a frame limit', smaps('KernelPageSize:     2048 kB'), ['--frames', '4096'], /--maps regions of 2M pages with --frames\/--mem: eviction of huge pages is not modelled/],
+    ['a size the mode cannot map', smaps('KernelPageSize:  1048576 kB', '40000000-80000000'), ['--paging', 'pae'], /--maps: a region of 1G pages, but --paging pae maps 4K and 2M pages/],
+  ])('refuses %s in one line, exit code 2', (_, maps, extra, message) => {
+    const r = run(['replay', trace, '--maps', maps, ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expectOneLineError(r.stderr, message);
+  });
+
+  it('refuses an smaps field before the first region', () => {
+    const r = run(['replay', trace, '--maps', file('field.smaps', 'Size: 4 kB\n00001000-00002000 r--p 0 0 0\n')]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr, /field\.smaps:1: an smaps field before the first region/);
+  });
+});

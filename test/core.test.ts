@@ -69,9 +69,13 @@ function randomIo(rng: Rng): { chunkBytes: number; windowBytes: number } {
   return { chunkBytes, windowBytes };
 }
 
+const hasHugeRegions = (machine: MachineConfig) => (machine.maps ?? []).some((m) => m.regions.some((r) => r.pageSize !== undefined));
+
 describe('WASM core equals the reference model', () => {
   const SEEDS = 2500;
   it(`on ${SEEDS} random traces, machines and chunkings`, async () => {
+    // Machines whose maps give regions a huge page size (docs/metrics.md, Huge pages) and that fault such a page in.
+    let hugeRegionRuns = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
       const trace = randomTrace(seed);
       const machine = randomMachine(seed * 7919, { mmu: true, kernel: true, trace });
@@ -89,9 +93,11 @@ describe('WASM core equals the reference model', () => {
       const context = `seed ${seed} (${trace.format}, ${showMachine(machine)}, ${JSON.stringify(io)}, ${JSON.stringify(collect)})`;
       expectSameOutcome(got, expected, context);
       if ('error' in got) continue;
+      if (hasHugeRegions(machine) && got.ok.frames.used - got.ok.frames.pageTable > got.ok.faults.minor + got.ok.faults.major) hugeRegionRuns++;
       const expectedBad = decodeTrace(trace.text, decode).bad.slice(0, 16).map((b) => b.line);
       expect(bad.map((b) => b.line), context).toEqual(expectedBad);
     }
+    expect(hugeRegionRuns, 'runs that faulted a huge region\'s page in (178 at the time of writing)').toBeGreaterThan(120);
   }, 600_000); // the reference replays every machine twice with OPT: minutes on a loaded machine
 
   it('on every op mix and format with PCID on and off', async () => {

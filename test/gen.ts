@@ -11,12 +11,14 @@ import {
   DEFAULT_PWC,
   EVICTION_POLICIES,
   MODE_PAGE_SIZES,
+  PAGE_SHIFTS,
   POLICIES,
   PWC_LEVELS,
   TEXT_FORMATS,
   type Format,
   type Geometry,
   type MachineConfig,
+  type PageSize,
   type PagingMode,
   type Policy,
   type PwcLevel,
@@ -909,6 +911,32 @@ function drawKernel(rng: Rng, machine: MachineConfig, trace?: GeneratedTrace): v
   if (rng.chance(0.3)) maps.push({ cr3: 0n, regions: regions() });
   if (maps.length === 0 || rng.chance(0.5)) maps.push({ cr3: null, regions: regions() });
   machine.maps = maps;
+  // Huge regions only where docs/metrics.md allows them: 4 KiB pages elsewhere,
+  // no frame limit, the sequential allocator.
+  const plain = machine.pageSize === undefined && machine.frames === undefined && (machine.alloc ?? 'sequential') === 'sequential';
+  const hugeSizes = plain ? MODE_PAGE_SIZES[paging].filter((size) => size !== '4K') : [];
+  if (hugeSizes.length > 0 && rng.chance(0.8)) {
+    for (const map of maps) map.regions = withHugeRegions(rng, map.regions, hugeSizes);
+  }
+}
+
+/**
+ * Some regions widened to a huge page size's alignment and mapped at it
+ * (smaps' KernelPageSize), swallowing the regions they then overlap.
+ */
+function withHugeRegions(rng: Rng, regions: Region[], sizes: readonly PageSize[]): Region[] {
+  let out = [...regions];
+  for (const region of regions) {
+    if (!out.includes(region) || !rng.chance(0.5)) continue;
+    const size = rng.pick(sizes) as Exclude<PageSize, '4K'>;
+    const bytes = 1n << BigInt(PAGE_SHIFTS[size]);
+    const start = (region.start / bytes) * bytes;
+    const end = ((region.end + bytes - 1n) / bytes) * bytes;
+    if (end > 1n << 64n) continue;
+    const huge: Region = { ...region, start, end, pageSize: size };
+    out = [...out.filter((r) => r.end <= start || r.start >= end), huge].sort((a, b) => (a.start < b.start ? -1 : 1));
+  }
+  return out;
 }
 
 /** Sorted, disjoint regions over runs of `pages` (VPNs), with gaps; some edges inside a page. */

@@ -56,6 +56,65 @@ describe('core == reference on the real traces, kernel mechanisms on', () => {
 // today, so they are expected to fail. When the core is fixed, vitest
 // reports them as passing unexpectedly: drop `.fails`, and the workaround
 // in test/gen.ts named beside it.
+describe('huge regions: a maps file\'s KernelPageSize', () => {
+  const mem = { format: 'mem', sizeShift: false } as const;
+
+  it('valgrind-lackey-hugewalk with its own smaps: core == reference == an independent scan', async () => {
+    const text = gunzipSync(readFileSync(local('valgrind-lackey-hugewalk.log.gz'))).toString('latin1');
+    const smaps = readFileSync(local('valgrind-lackey-hugewalk.smaps'), 'latin1');
+    const regions = parseMaps('valgrind-lackey-hugewalk.smaps', smaps);
+    expect(regions.filter((r) => r.pageSize === '2M')).toHaveLength(1);
+    const machine: MachineConfig = { ...DEFAULT_MACHINE, maps: [{ cr3: null, regions }] };
+    const lackey = { format: 'lackey', sizeShift: false } as const;
+    const expected = referenceReplay(text, lackey, machine);
+    const got = await core(text, lackey, machine);
+    expect(got).toEqual(expected);
+    // traces/src/check-hugewalk.py's answers (traces/README.md).
+    expect(got.faults.minor).toBe(1184);
+    expect(got.frames.used - got.frames.pageTable).toBe(2206);
+    expect(got.tlb.l1d.lookups).toBe(106632);
+    expect(got.tlb.l1i.lookups).toBe(463446);
+    expect(got.faults.invalid).toBe(583);
+    expect(got.faults.protection.write).toBe(1406);
+    // The same regions at 4 KiB: the 2M pages are what cut the misses.
+    const plain = await core(text, lackey, { ...machine, maps: [{ cr3: null, regions: regions.map(({ pageSize: _, ...r }) => r) }] });
+    expect(plain.tlb.l1d.lookups).toBe(got.tlb.l1d.lookups);
+    expect(got.tlb.l1d.misses).toBeLessThan(plain.tlb.l1d.misses * 0.6);
+  });
+
+  it('by hand: a crossing into a 2M region, a 4K page of the same number, INVLPG of the huge page', async () => {
+    const regions = parseMaps('hand.smaps', [
+      '00001000-00002000 r--p 00000000 00:00 0',
+      '001ff000-00200000 rw-p 00000000 00:00 0',
+      '00200000-00400000 rw-p 00000000 00:0f 1 /anon_hugepage (deleted)',
+      'KernelPageSize:     2048 kB',
+    ].join('\n'));
+    const trace = [
+      '[MEM] VA=0x1ffffc, size=8, type=READ', // 4K page 0x1ff, then 2M page 1: a crossing, two walks, two faults
+      '[MEM] VA=0x3ff000, size=4, type=READ', // 2M page 1: a hit
+      '[MEM] VA=0x200000, size=4, type=WRITE', // a hit
+      '[INVLPG] VA=0x300000', // the 2M page holding it
+      '[MEM] VA=0x200010, size=4, type=READ', // a miss in every level: a 3-entry walk, no fault
+      '[MEM] VA=0x1000, size=4, type=READ', // 4K page 1, the set of 2M page 1: a miss, a walk, a fault
+    ].join('\n');
+    const machine: MachineConfig = { ...DEFAULT_MACHINE, maps: [{ cr3: null, regions }] };
+    const got = await core(trace, mem, machine);
+    expect(got).toEqual(referenceReplay(trace, mem, machine));
+    expect(got.crossings).toBe(1);
+    expect(got.tlb.l1d).toMatchObject({ lookups: 6, misses: 4 });
+    // 4-entry walks for the 4K pages, 3 for the 2M page (twice).
+    expect(got.walks).toEqual({ count: 4, refs: 4 + 3 + 3 + 4 });
+    expect(got.faults.minor).toBe(3);
+    // Tables 256-259 (PML4, PDPT, PD, PT), 0x1ff000 at 260, the 2M page at 261-772, 0x1000 at 773.
+    expect(got.frames).toEqual({ used: 4 + 1 + 512 + 1, pageTable: 4 });
+    expect(got.pfn.map((f) => [f.pfn, f.reads, f.writes])).toEqual([
+      [260, 1, 0],
+      [261, 3, 1],
+      [773, 1, 0],
+    ]);
+  });
+});
+
 describe('--alloc trace: the guest\'s own frames', () => {
   it('fork-user (PA= on every access): core == reference, data frames are the trace\'s', async () => {
     const text = readTrace('qemu10-system-seed-fork-user-pa.log.gz');

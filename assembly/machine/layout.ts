@@ -67,6 +67,7 @@ export function linearFrame(address: u64): i64 {
 let regionStarts: usize = 0;   // u64
 let regionEnds: usize = 0;     // u64
 let regionPerms: usize = 0;    // u8
+let regionShifts: usize = 0;   // u8: log2 of the region's page size; 0 for the run's
 let regionCount: u32 = 0;
 let regionCapacity: u32 = 0;
 // Per map: first region and count.
@@ -85,18 +86,28 @@ export function beginMap(cr3: u64, named: bool): u32 {
   return id;
 }
 
-/** Adds a region to the last map begun; regions come sorted and disjoint (the driver checks). */
-export function addRegion(start: u64, end: u64, perms: u32): void {
+/** Some region maps its pages at a size of its own (a huge page size). */
+export let anyHugeRegion = false;
+
+/**
+ * Adds a region to the last map begun; regions come sorted and disjoint,
+ * and a region with a page size of its own (shift, 0 for the run's) aligned
+ * to it (the driver checks).
+ */
+export function addRegion(start: u64, end: u64, perms: u32, shift: u32): void {
   if (regionCount == regionCapacity) {
     let capacity = max<u32>(regionCapacity * 2, 64);
     regionStarts = regrow(regionStarts, <usize>regionCapacity << 3, <usize>capacity << 3);
     regionEnds = regrow(regionEnds, <usize>regionCapacity << 3, <usize>capacity << 3);
     regionPerms = regrow(regionPerms, <usize>regionCapacity, <usize>capacity);
+    regionShifts = regrow(regionShifts, <usize>regionCapacity, <usize>capacity);
     regionCapacity = capacity;
   }
   store<u64>(regionStarts + (<usize>regionCount << 3), start);
   store<u64>(regionEnds + (<usize>regionCount << 3), end);
   store<u8>(regionPerms + <usize>regionCount, <u8>perms);
+  store<u8>(regionShifts + <usize>regionCount, <u8>shift);
+  if (shift != 0) anyHugeRegion = true;
   regionCount++;
   let last = mapCount.length - 1;
   mapCount[last] = mapCount[last] + 1;
@@ -112,8 +123,8 @@ export function mapFor(cr3: u64, named: bool): i32 {
   return defaultMap;
 }
 
-/** The permissions (PERM_*) of the region holding address in map m, or -1 outside every region. */
-export function regionPermissions(m: i32, address: u64): i32 {
+/** The region holding address in map m (an index into the shared arrays), or -1 outside every region. */
+function regionAt(m: i32, address: u64): i32 {
   let low = <i32>mapFirst[m];
   let high = low + <i32>mapCount[m] - 1;
   while (low <= high) {
@@ -122,9 +133,22 @@ export function regionPermissions(m: i32, address: u64): i32 {
     let end = load<u64>(regionEnds + (<usize>mid << 3));
     if (address < load<u64>(regionStarts + (<usize>mid << 3))) high = mid - 1;
     else if (end != 0 && address >= end) low = mid + 1;
-    else return <i32>load<u8>(regionPerms + <usize>mid);
+    else return mid;
   }
   return -1;
+}
+
+/** The permissions (PERM_*) of the region holding address in map m, or -1 outside every region. */
+export function regionPermissions(m: i32, address: u64): i32 {
+  let r = regionAt(m, address);
+  return r < 0 ? -1 : <i32>load<u8>(regionPerms + <usize>r);
+}
+
+/** log2 of the page size of the region holding address in map m; `otherwise` outside every region or for a region at the run's size. */
+export function regionShift(m: i32, address: u64, otherwise: u64): u64 {
+  let r = regionAt(m, address);
+  let shift = r < 0 ? 0 : <u64>load<u8>(regionShifts + <usize>r);
+  return shift == 0 ? otherwise : shift;
 }
 
 export { PERM_READ, PERM_WRITE, PERM_EXEC };

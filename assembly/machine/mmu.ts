@@ -16,8 +16,8 @@ import { SpaceNames } from "./spaces";
 import { flushPwc, savePwc, loadPwc, newPwc, PWC_STATE_BYTES } from "./pwc";
 import { tracking, track, traceFrames, setFaultFrame } from "./frames";
 import {
-  layout, inKernelHalf, inKernelText, linearFrame, anyMaps, mapFor, regionPermissions,
-  PERM_READ, PERM_WRITE, PERM_EXEC,
+  layout, inKernelHalf, inKernelText, linearFrame, anyMaps, mapFor, regionPermissions, regionShift,
+  anyHugeRegion, PERM_READ, PERM_WRITE, PERM_EXEC,
 } from "./layout";
 import { LAYOUT_FLAT, OP_READ } from "../abi";
 
@@ -34,8 +34,13 @@ let tagMask: u64 = (<u64>1 << 36) - 1;
 
 // Page numbers are va >> pageShift (12, or 21/22/30 for huge pages); a
 // translatable page is checked by its first 4 KiB page, vpn << hugeShift.
+// With huge regions (a maps file's, in a run of 4 KiB pages) a page's size
+// is its region's: its tag then holds its first 4 KiB page, unique because an
+// address has one page size in an address space, and its TLB set is still
+// its page number at its own size.
 let pageShift: u64 = 12;
 export let hugeShift: u64 = 0;
+let hugeRegions = false;
 
 export let l1d: Tlb | null = null;
 export let l1i: Tlb | null = null;
@@ -104,7 +109,7 @@ export function configureMachine(
 ): void {
   pageShift = <u64>shift;
   hugeShift = <u64>shift - 12;
-  configurePaging(paging, shift);
+  configurePaging(paging);
   tagShift = vpnBits;
   tagMask = (<u64>1 << vpnBits) - 1;
   kernelTag = (<u64>1 << (63 - tagShift)) - 1;
@@ -193,6 +198,7 @@ export function cpuTotals(out: usize): u32 {
 export function configureChecks(withKpti: bool): void {
   kpti = withKpti;
   checking = layout != <u32>LAYOUT_FLAT || anyMaps();
+  hugeRegions = anyHugeRegion;
 }
 
 function flushAll(): void {
@@ -265,18 +271,18 @@ function translate(l1: Tlb, vpn: u64, op: u32): void {
   }
   if (!currentRooted) makeRoot();
   let tag = tagOf(vpn);
-  let pfn = resolve(l1, vpn, tag, currentSpace, <u64>currentSpace, entryCount(l1, op));
+  let pfn = resolve(l1, vpn, tag, currentSpace, <u64>currentSpace, entryCount(l1, op), pageShift);
   if (tracking) track(<u64>pfn, op == OP_WRITE, tag);
 }
 
 // @ts-ignore: decorator
-@inline function resolve(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64, count: usize): i64 {
+@inline function resolve(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64, count: usize, shift: u64): i64 {
   let pfn = l1.lookup(tag, vpn, count);
   if (pfn < 0) {
     let second = l2;
     if (second) pfn = second.lookup(tag, vpn, 0);
     if (pfn < 0) {
-      pfn = <i64>walk(tree, vpn << hugeShift, keySpace);
+      pfn = <i64>walk(tree, vpn << (shift - 12), keySpace, shift);
       if (second) second.fill(tag, <u64>pfn, 0);
     }
     l1.fill(tag, <u64>pfn, count);
@@ -315,10 +321,11 @@ export function ownerSpace(space: u64): i64 {
 /**
  * translate() under a kernel layout or region maps: the page's half, the
  * mode and the permissions decide whether it is looked up, and in which
- * table and tag space. `address` is the first byte the access touches in it.
+ * table and tag space. `address` is the first byte the access touches in
+ * the page, vpn its number at its size 2^shift.
  */
-function translateChecked(l1: Tlb, vpn: u64, op: u32, address: u64): void {
-  let first4k = vpn << hugeShift;
+function translateChecked(l1: Tlb, vpn: u64, shift: u64, op: u32, address: u64): void {
+  let first4k = vpn << (shift - 12);
   if (!translatable(first4k)) {
     nonCanonical++;
     return;
@@ -348,12 +355,13 @@ function translateChecked(l1: Tlb, vpn: u64, op: u32, address: u64): void {
   }
   if (!currentRooted) makeRoot();
   let space = tagSpace(kernelPage, mode);
-  let tag = (vpn & tagMask) | (space << tagShift);
-  let pfn = resolve(l1, vpn, tag, kernelPage ? KERNEL_TREE : currentSpace, space, entryCount(l1, op));
+  let tagVpn = (first4k >> hugeShift) & tagMask;
+  let tag = tagVpn | (space << tagShift);
+  let pfn = resolve(l1, vpn, tag, kernelPage ? KERNEL_TREE : currentSpace, space, entryCount(l1, op), shift);
   // A linear page's frame is outside the pool: nothing to track but the pre-pass's record,
   // which names a page by its table (the kernel's or the process's), whatever the mode.
   if (tracking) {
-    let page = (vpn & tagMask) | ((kernelPage ? kernelTag : <u64>currentSpace) << tagShift);
+    let page = tagVpn | ((kernelPage ? kernelTag : <u64>currentSpace) << tagShift);
     track(kernelPage && linearFrame(first4k << 12) >= 0 ? 0 : <u64>pfn, op == OP_WRITE, page);
   }
 }
@@ -414,16 +422,17 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
     }
   }
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
-  let first = va >> pageShift;
-  let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
+  let end = va + <u64>(size == 0 ? 0 : size - 1);  // the last byte
   if (traceFrames) {
-    accessTraced(l1, op, va, first, last, pa, (flags & FLAG_HAS_PA) != 0);
+    accessTraced(l1, op, va, end, pa, (flags & FLAG_HAS_PA) != 0);
     return;
   }
   if (checking) {
-    accessChecked(l1, op, va, first, last);
+    accessChecked(l1, op, va, end);
     return;
   }
+  let first = va >> pageShift;
+  let last = end >> pageShift;
   translate(l1, first, op);
   if (last != first) {
     crossings++;
@@ -432,11 +441,13 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
 }
 
 /** --alloc trace: the first page's fault may take the access's own frame; the second page's has none. */
-function accessTraced(l1: Tlb, op: u32, va: u64, first: u64, last: u64, pa: u64, hasPa: bool): void {
+function accessTraced(l1: Tlb, op: u32, va: u64, end: u64, pa: u64, hasPa: bool): void {
   setFaultFrame(pa >> 12, hasPa);
   if (checking) {
-    accessChecked(l1, op, va, first, last);
+    accessChecked(l1, op, va, end);
   } else {
+    let first = va >> pageShift;
+    let last = end >> pageShift;
     translate(l1, first, op);
     setFaultFrame(0, false);
     if (last != first) {
@@ -447,7 +458,14 @@ function accessTraced(l1: Tlb, op: u32, va: u64, first: u64, last: u64, pa: u64,
   setFaultFrame(0, false);
 }
 
-function accessChecked(l1: Tlb, op: u32, va: u64, first: u64, last: u64): void {
+/** The size (log2) of the page holding address in the current space: its region's, or the run's. */
+function shiftAt(address: u64): u64 {
+  if (!hugeRegions || currentMap < 0 || inKernelHalf(address)) return pageShift;
+  return regionShift(currentMap, address, pageShift);
+}
+
+/** `end`: the access's last byte. */
+function accessChecked(l1: Tlb, op: u32, va: u64, end: u64): void {
   // The mode follows the last fetch; before any fetch, the access's own address.
   let kernel: i32 = inKernelHalf(va) ? 1 : 0;
   let m = op == OP_FETCH || lastFetchMode < 0 ? kernel : lastFetchMode;
@@ -457,22 +475,29 @@ function accessChecked(l1: Tlb, op: u32, va: u64, first: u64, last: u64): void {
     if (!pcid) flushAll();
   }
   mode = m;
-  translateChecked(l1, first, op, va);
+  let firstShift = shiftAt(va);
+  let lastShift = shiftAt(end);
+  let first = va >> firstShift;
+  let last = end >> lastShift;
+  translateChecked(l1, first, firstShift, op, va);
   // The second page's fault must not take the first page's trace frame.
   setFaultFrame(0, false);
-  if (last != first) {
+  if (last != first || lastShift != firstShift) {
     crossings++;
-    translateChecked(l1, last, op, last << pageShift);
+    translateChecked(l1, last, lastShift, op, last << lastShift);
   }
 }
 
 function invlpg(va: u64): void {
   invlpgs++;
-  let vpn = va >> pageShift;
+  let shift = checking ? shiftAt(va) : pageShift;
+  let vpn = va >> shift;
   flushPwc(); // INVLPG empties the page-walk caches, as on Intel
-  if (!translatable(vpn << hugeShift)) return;
+  let first4k = vpn << (shift - 12);
+  if (!translatable(first4k)) return;
   // The entry a translation of the page would use now (in the last access's mode).
-  let tag = checking ? (vpn & tagMask) | (tagSpace(inKernelHalf(vpn << pageShift), max<i32>(mode, 0)) << tagShift) : tagOf(vpn);
+  let tagVpn = (first4k >> hugeShift) & tagMask;
+  let tag = checking ? tagVpn | (tagSpace(inKernelHalf(va), max<i32>(mode, 0)) << tagShift) : tagOf(vpn);
   l1d!.invalidate(tag, vpn);
   l1i!.invalidate(tag, vpn);
   if (l2) l2!.invalidate(tag, vpn);

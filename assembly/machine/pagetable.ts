@@ -16,9 +16,6 @@ import { probePwc, fillPwc, pwcLevels } from "./pwc";
 import { PAGING_X86_32, PAGING_PAE, PAGING_LA57 } from "../abi";
 
 export let levels: u32 = 4;
-/** The level whose entries map pages: 0 (PT) for 4 KiB pages, 1 (PD) for 2M/4M, 2 (PDPT) for 1G. */
-export let leaf: u32 = 0;
-let dataFrames: u64 = 1;     // 4 KiB frames per data page
 /** A leaf entry of an evicted page; no frame has PFN 1 (frames start at FIRST_PFN). */
 const EVICTED: u32 = 1;
 let nodeBytes: usize = 512 * 4;
@@ -31,10 +28,7 @@ let topOnes: u64 = 0x1ffff;
 /** VPN bits a translatable page can have: the width of a TLB tag's VPN. */
 export let vpnBits: u64 = 36;
 
-/** pageShift: 12, 21, 22 or 30 (the driver checks that the mode maps that size). */
-export function configurePaging(mode: u32, pageShift: u32): void {
-  leaf = pageShift == 12 ? 0 : pageShift == 30 ? 2 : 1;
-  dataFrames = <u64>1 << (pageShift - 12);
+export function configurePaging(mode: u32): void {
   let bits: u32 = 9;
   if (mode == <u32>PAGING_X86_32) {
     levels = 2;
@@ -127,15 +121,23 @@ export function ensureRoot(asid: u32, kpti: bool): void {
   if (kpti) allocTableFrame(); // shares the user half's tables: a frame, no node
 }
 
+/** The level whose entries map pages of 2^pageShift bytes: 0 (PT) for 4 KiB, 1 (PD) for 2M/4M, 2 (PDPT) for 1G. */
+// @ts-ignore: decorator
+@inline function leafOf(pageShift: u64): u32 {
+  return pageShift == 12 ? 0 : pageShift == 30 ? 2 : 1;
+}
+
 /**
- * Walks asid's tables for the page holding 4 KiB page vpn and returns its
- * data frame. A page that is not mapped is a minor fault (a major one if it
- * was evicted): the missing tables are allocated top-down, then the data
- * frame, and the walk completes. Page-walk caches decide how many entries
- * the walk reads.
+ * Walks asid's tables for the page of 2^pageShift bytes holding 4 KiB page
+ * vpn (the driver checks that the mode maps that size) and returns its data
+ * frame. A page that is not mapped is a minor fault (a major one if it was
+ * evicted): the missing tables are allocated top-down, then the data frames,
+ * and the walk completes. Page-walk caches decide how many entries the walk
+ * reads.
  */
-export function walk(asid: u32, vpn: u64, keySpace: u64): u64 {
+export function walk(asid: u32, vpn: u64, keySpace: u64, pageShift: u64): u64 {
   walks++;
+  let leaf = leafOf(pageShift);
   let hit: u32 = 0;
   if (pwcLevels() != 0) {
     // Each upper level's key: the address space and the bits that select its entry.
@@ -143,19 +145,20 @@ export function walk(asid: u32, vpn: u64, keySpace: u64): u64 {
     for (let k: u32 = 1; k < levels; k++) {
       store<u64>(pwcKeys + (<usize>(k - 1) << 3), (significant >> load<u32>(shifts + (<usize>k << 2))) | (keySpace << vpnBits));
     }
-    hit = probePwc(pwcKeys);
+    hit = probePwc(pwcKeys, leaf);
   }
   walkRefs += (hit != 0 ? hit : levels) - leaf;
   // A linear page is mapped from boot: no tables of ours, no fault.
   let linear = asid == KERNEL_TREE ? linearFrame(vpn << 12) : -1;
-  let pfn = linear >= 0 ? noteLinearFrame(<u64>linear) : descend(asid, vpn);
-  if (pwcLevels() != 0) fillPwc(pwcKeys, hit != 0 ? hit : levels);
+  let pfn = linear >= 0 ? noteLinearFrame(<u64>linear) : descend(asid, vpn, leaf, <u64>1 << (pageShift - 12));
+  if (pwcLevels() != 0) fillPwc(pwcKeys, hit != 0 ? hit : levels, leaf);
   return pfn;
 }
 
 const pwcKeys = memory.data(4 * 8, 8);
 
-function descend(asid: u32, vpn: u64): u64 {
+/** `frames`: the 4 KiB frames of a data page mapped at level `leaf`. */
+function descend(asid: u32, vpn: u64, leaf: u32, frames: u64): u64 {
   let node = rootOf(asid);
   for (let level: u32 = levels - 1; level > leaf; level--) {
     let child = load<u32>(slotOf(node, vpn, level));
@@ -170,13 +173,14 @@ function descend(asid: u32, vpn: u64): u64 {
   if (pfn == EVICTED) majorFaults++;
   else minorFaults++;
   // Taking a frame may evict a page (never a table), so the node stays put.
-  let frame = allocDataFrame(asid, vpn, dataFrames);
+  let frame = allocDataFrame(asid, vpn, frames);
   store<u32>(slotOf(node, vpn, leaf), <u32>frame);
   return frame;
 }
 
-/** Marks the evicted page (asid, vpn) not present; its tables stay. */
+/** Marks the evicted 4 KiB page (asid, vpn) not present; its tables stay (eviction needs 4 KiB pages). */
 export function unmapEvicted(asid: u32, vpn: u64): void {
+  let leaf: u32 = 0;
   let node = asid == KERNEL_TREE ? kernelRoot : load<u32>(roots + (<usize>asid << 2));
   for (let level: u32 = levels - 1; level > leaf; level--) node = load<u32>(slotOf(node, vpn, level));
   store<u32>(slotOf(node, vpn, leaf), EVICTED);

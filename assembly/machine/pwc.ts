@@ -18,7 +18,6 @@ export const pwcLookups = memory.data(4 * 8, 8);
 export const pwcHits = memory.data(4 * 8, 8);
 let clock: u64 = 0;
 let upperLevels: u32 = 0; // levels above the PT in this paging mode
-let lowest: u32 = 1;      // the deepest cache a walk uses: the one above the leaf level
 
 // @ts-ignore: decorator
 @inline function at(table: usize, k: u32): usize {
@@ -32,9 +31,8 @@ let lowest: u32 = 1;      // the deepest cache a walk uses: the one above the le
 }
 
 /** Entries per level (pde, pdpte, pml4e, pml5e) for a mode with `levels` levels. */
-export function configurePwc(pde: u32, pdpte: u32, pml4e: u32, pml5e: u32, levels: u32, leaf: u32): void {
+export function configurePwc(pde: u32, pdpte: u32, pml4e: u32, pml5e: u32, levels: u32): void {
   upperLevels = levels - 1;
-  lowest = leaf + 1;
   let n = [pde, pdpte, pml4e, pml5e];
   for (let k: u32 = 1; k <= MAX_LEVEL; k++) {
     let entries = k <= upperLevels ? n[k - 1] : 0;
@@ -103,11 +101,11 @@ function find(k: u32, key: u64): i32 {
 }
 
 /**
- * Probes the levels above the leaf, deepest first; returns the level that
- * hit (refreshing it), or 0. Counts the probes and the hit.
+ * Probes the levels above the walk's leaf level, deepest first; returns the
+ * level that hit (refreshing it), or 0. Counts the probes and the hit.
  */
-export function probePwc(keys: usize): u32 {
-  for (let k: u32 = lowest; k <= upperLevels; k++) {
+export function probePwc(keys: usize, leaf: u32): u32 {
+  for (let k: u32 = leaf + 1; k <= upperLevels; k++) {
     bump(pwcLookups, k);
     let i = find(k, load<u64>(keys + (<usize>(k - 1) << 3)));
     if (i >= 0) {
@@ -119,9 +117,9 @@ export function probePwc(keys: usize): u32 {
   return 0;
 }
 
-/** Fills the levels above the leaf and below `below` with the walk's keys. */
-export function fillPwc(keys: usize, below: u32): void {
-  for (let k: u32 = lowest; k < below; k++) {
+/** Fills the levels above the walk's leaf level and below `below` with the walk's keys. */
+export function fillPwc(keys: usize, below: u32, leaf: u32): void {
+  for (let k: u32 = leaf + 1; k < below; k++) {
     let n = load<u32>(at(sizes, k));
     if (n == 0) continue;
     let stamps = <usize>load<u32>(at(stampArrays, k));

@@ -24,7 +24,7 @@ interface CoreExports {
   physicalMemory(frames: bigint, evict: number, alloc: number, seed: bigint, shuffledPool: bigint, traceBase: bigint): void;
   kernelLayout(kind: number, ownText: number, textStart: bigint, textEnd: bigint): void;
   regionMap(cr3: bigint, named: number): void;
-  region(start: bigint, end: bigint, perms: number): void;
+  region(start: bigint, end: bigint, perms: number, shift: number): void;
   checksReady(kpti: number): void;
   cpuCount(): number;
   cpuMade(c: number): number;
@@ -221,7 +221,8 @@ export class CoreSession {
         for (const map of machine.maps ?? []) {
           this.core.regionMap(map.cr3 ?? 0n, +(map.cr3 !== null));
           for (const r of map.regions) {
-            this.core.region(r.start, r.end, (r.read ? abi.PERM_READ : 0) | (r.write ? abi.PERM_WRITE : 0) | (r.exec ? abi.PERM_EXEC : 0));
+            const perms = (r.read ? abi.PERM_READ : 0) | (r.write ? abi.PERM_WRITE : 0) | (r.exec ? abi.PERM_EXEC : 0);
+            this.core.region(r.start, r.end, perms, r.pageSize === undefined ? 0 : PAGE_SHIFTS[r.pageSize]);
           }
         }
         this.core.checksReady(+!!machine.kpti);

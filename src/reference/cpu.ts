@@ -25,14 +25,13 @@ export class Cpu {
     readonly number: number,
     config: MachineConfig,
     paging: PagingLayout,
-    leaf: number,
     public space: number,
   ) {
     const tlb = (level: TlbLevel, geometry: Geometry) => new Tlb(geometry, policyOf(config, level), randomStart(config.seed, level, number));
     this.l1d = tlb('l1d', config.l1d);
     this.l1i = tlb('l1i', config.l1i);
     this.l2 = config.l2 ? tlb('l2', config.l2) : null;
-    this.pwc = config.pwc !== undefined ? new PageWalkCaches(config.pwc, paging, leaf) : null;
+    this.pwc = config.pwc !== undefined ? new PageWalkCaches(config.pwc, paging) : null;
   }
 
   tlbs(): Tlb[] {

@@ -4,7 +4,7 @@
 
 import { UserError } from '../errors.js';
 import {
-  MODE_PAGE_SIZES, type CollectOptions, type FrameCounts, type IntervalSnapshot, type LevelStats, type MachineConfig, type PageCounts,
+  MODE_PAGE_SIZES, PAGE_SHIFTS, type CollectOptions, type FrameCounts, type IntervalSnapshot, type LevelStats, type MachineConfig, type PageCounts,
   type PwcLevel, type Region, type Stats,
 } from '../model.js';
 import { frameAllocator, type FrameAllocator } from './alloc.js';
@@ -14,7 +14,7 @@ import { pageKey, type Future } from './future.js';
 import { kernelLayout, mapOf, regionAt, type KernelLayout } from './layout.js';
 import { PhysicalMemory, type ResidentPage } from './memory.js';
 import { leafLevel, PageTable, pagingLayout, type PagingLayout } from './pagetable.js';
-import { pagesTouched, pageShiftOf } from './pages.js';
+import { pagesTouched, pageShiftOf, type Page } from './pages.js';
 import type { Mapping, TagSpace } from './tlb.js';
 
 const BASE_PAGE_SHIFT = 12n;
@@ -51,9 +51,12 @@ const OP_COLUMN: Record<Op, keyof OpCounts> = { R: 'reads', W: 'writes', X: 'fet
 export class Machine {
   /** The paging mode's tree shape and translatable pages. */
   private readonly paging: PagingLayout;
-  /** log2 of the page size: pages, TLB tags and sets are `va >> pageShift`. */
+  /**
+   * log2 of the run's page size: pages, TLB tags and sets are `va >>
+   * pageShift`, except in a maps file's huge regions, whose pages have their
+   * region's size (shiftAt).
+   */
   private readonly pageShift: bigint;
-  private readonly leaf: number;
   /** null: the flat layout, no kernel half. */
   private readonly layout: KernelLayout | null;
   private readonly kpti: boolean;
@@ -123,7 +126,6 @@ export class Machine {
   ) {
     this.paging = pagingLayout(config.paging);
     this.pageShift = pageShiftOf(config);
-    this.leaf = leafLevel(this.pageShift);
     const mode = config.paging ?? 'x86-64';
     const pageSize = config.pageSize ?? '4K';
     if (!MODE_PAGE_SIZES[mode].includes(pageSize)) {
@@ -134,15 +136,23 @@ export class Machine {
       throw new Error(`huge pages (${pageSize}) combine with neither a frame limit nor the shuffled allocator`);
     }
     if ((config.maps ?? []).filter((m) => m.cr3 === null).length > 1) throw new Error('two maps for every address space');
+    for (const region of (config.maps ?? []).flatMap((m) => m.regions)) {
+      if (region.pageSize === undefined) continue;
+      const bytes = 1n << BigInt(PAGE_SHIFTS[region.pageSize]);
+      if (pageSize !== '4K' || !MODE_PAGE_SIZES[mode].includes(region.pageSize) || region.start % bytes !== 0n || region.end % bytes !== 0n) {
+        throw new Error(`a region of ${region.pageSize} pages needs 4K pages elsewhere, a mode that maps ${region.pageSize} and alignment`);
+      }
+      if (config.frames !== undefined || (config.alloc ?? 'sequential') !== 'sequential') {
+        throw new Error('huge regions combine with neither a frame limit nor another allocator');
+      }
+    }
     this.layout = kernelLayout(config);
     this.kpti = !!config.kpti;
     const evict = config.evict ?? 'lru';
     if (config.frames !== undefined && evict === 'opt' && !future) throw new Error('the opt eviction policy needs the future of the trace');
     this.allocator = frameAllocator(config.alloc, config.frames, config.seed, traceBase);
-    this.memory = new PhysicalMemory(this.allocator, config.frames, evict, 2 ** Number(this.pageShift - BASE_PAGE_SHIFT), (victim) =>
-      this.evict(victim),
-    );
-    this.kernelTable = new PageTable(this.paging, this.pageShift);
+    this.memory = new PhysicalMemory(this.allocator, config.frames, evict, (victim) => this.evict(victim));
+    this.kernelTable = new PageTable(this.paging);
     // The start space without a [CR3] goes by 0x0 in --maps.
     this.startSpace = this.newSpace(0n);
     this.cpuNumbered(0);
@@ -193,7 +203,7 @@ export class Machine {
   private newSpace(cr3: bigint): AddressSpace {
     const space = {
       id: this.spacesById.length,
-      table: new PageTable(this.paging, this.pageShift),
+      table: new PageTable(this.paging),
       accessed: false,
       regions: mapOf(this.config, cr3),
     };
@@ -206,7 +216,7 @@ export class Machine {
     let cpu = this.cpus.get(n);
     if (!cpu) {
       if (n >= MAX_CPUS) throw new UserError(`CPU ${n}: at most ${MAX_CPUS} CPUs (numbers 0-${MAX_CPUS - 1})`);
-      cpu = new Cpu(n, this.config, this.paging, this.leaf, this.startSpace.id);
+      cpu = new Cpu(n, this.config, this.paging, this.startSpace.id);
       this.cpus.set(n, cpu);
     }
     return cpu;
@@ -273,17 +283,29 @@ export class Machine {
   private invlpg(cpu: Cpu, va: bigint): void {
     // As on Intel: the page-walk caches are emptied entirely.
     cpu.pwc?.clear();
-    const page = va >> this.pageShift;
+    const shift = this.shiftAt(this.spacesById[cpu.space], va);
+    const page = va >> shift;
     // Question (docs/metrics.md does not say): under KPTI with PCID a user
     // page may have two entries, (process, user) and (process, kernel). Read
     // here as INVLPG does on hardware: the PCID current on that CPU, i.e. of
     // its last access's mode (user before its first access).
-    const tag = this.tagSpace(cpu, this.isKernelPage(page), cpu.mode ?? 'user');
-    for (const tlb of cpu.tlbs()) tlb.invalidate(tag, page);
+    const tag = this.tagSpace(cpu, this.isKernelAddress(va), cpu.mode ?? 'user');
+    for (const tlb of cpu.tlbs()) tlb.invalidate(tag, page, shift);
   }
 
-  private isKernelPage(page: bigint): boolean {
-    return this.layout !== null && this.layout.kernel(page << this.pageShift);
+  private isKernelAddress(address: bigint): boolean {
+    return this.layout !== null && this.layout.kernel(address);
+  }
+
+  /**
+   * log2 of the size of the page holding `address` in `space`: its region's
+   * when a maps file gives the region a huge size, else the run's. The
+   * kernel half is the kernel's, at the run's size.
+   */
+  private shiftAt(space: AddressSpace, address: bigint): bigint {
+    if (space.regions === null || this.isKernelAddress(address)) return this.pageShift;
+    const size = regionAt(space.regions, address)?.pageSize;
+    return size === undefined ? this.pageShift : BigInt(PAGE_SHIFTS[size]);
   }
 
   /** Whose entries a translation makes: a process's, the global ones, or under KPTI a (process, mode) PCID's. */
@@ -314,20 +336,20 @@ export class Machine {
       return;
     }
     const mode = this.modeOf(cpu, event);
-    const pages = pagesTouched(event.va, event.size, this.pageShift);
+    const pages = pagesTouched(event.va, event.size, (address) => this.shiftAt(space, address));
     if (pages.length > 1) this.counts.crossings++;
     // --alloc trace: the access's own frame, for a fault of its first page only.
     const ownFrame = this.config.alloc === 'trace' && !event.physical && event.pa !== undefined ? Number(event.pa >> BASE_PAGE_SHIFT) : undefined;
     pages.forEach((page, i) => {
       this.faultFrame = i === 0 ? ownFrame : undefined;
       // A page is translatable when its first 4 KiB page is.
-      if (!this.paging.translatable(page << (this.pageShift - BASE_PAGE_SHIFT))) {
+      if (!this.paging.translatable(page.number << (page.shift - BASE_PAGE_SHIFT))) {
         this.counts.nonCanonical++;
         return;
       }
       // The first byte the access touches in the page.
-      const address = i === 0 ? event.va : page << this.pageShift;
-      if (this.allowed(space, mode, event.op, page, address)) this.translate(cpu, space, mode, event.op, page);
+      const address = i === 0 ? event.va : page.number << page.shift;
+      if (this.allowed(space, mode, event.op, address)) this.translate(cpu, space, mode, event.op, page);
     });
   }
 
@@ -358,9 +380,9 @@ export class Machine {
    * forbid is counted (user, write, invalid, read, exec) and goes no
    * further. `address`: the first byte the access touches in the page.
    */
-  private allowed(space: AddressSpace, mode: Mode, op: AccessEvent['op'], page: bigint, address: bigint): boolean {
+  private allowed(space: AddressSpace, mode: Mode, op: AccessEvent['op'], address: bigint): boolean {
     const faults = this.counts.protection;
-    if (this.isKernelPage(page)) {
+    if (this.isKernelAddress(address)) {
       if (mode === 'user') {
         faults.user++;
         return false;
@@ -386,9 +408,9 @@ export class Machine {
     return !denied;
   }
 
-  private translate(cpu: Cpu, space: AddressSpace, mode: Mode, op: AccessEvent['op'], page: bigint): void {
+  private translate(cpu: Cpu, space: AddressSpace, mode: Mode, op: AccessEvent['op'], { number: page, shift }: Page): void {
     const t = this.translations++;
-    const kernelPage = this.isKernelPage(page);
+    const kernelPage = this.isKernelAddress(page << shift);
     const tree = kernelPage ? KERNEL_TREE : space.id;
     const key = pageKey(tree, page);
     this.onTranslation?.(key);
@@ -403,18 +425,18 @@ export class Machine {
       space.table.root = this.memory.takeTable();
       if (this.kpti) this.memory.takeTable();
     }
-    const linear = kernelPage ? this.layout!.linearFrame(page << this.pageShift) : null;
+    const linear = kernelPage ? this.layout!.linearFrame(page << shift) : null;
     const tag = this.tagSpace(cpu, kernelPage, mode);
     const mapping: Mapping = { tree, global: kernelPage && !this.kpti };
     const l1 = op === 'X' ? cpu.l1i : cpu.l1d;
-    let pfn = l1.lookup(tag, page);
+    let pfn = l1.lookup(tag, page, shift);
     if (pfn === null) {
-      pfn = cpu.l2 ? cpu.l2.lookup(tag, page) : null;
+      pfn = cpu.l2 ? cpu.l2.lookup(tag, page, shift) : null;
       if (pfn === null) {
-        pfn = this.walk(cpu, tag, kernelPage ? this.kernelTable : space.table, tree, page, linear);
-        cpu.l2?.fill(tag, page, pfn, mapping);
+        pfn = this.walk(cpu, tag, kernelPage ? this.kernelTable : space.table, tree, { number: page, shift }, linear);
+        cpu.l2?.fill(tag, page, pfn, mapping, shift);
       }
-      l1.fill(tag, page, pfn, mapping);
+      l1.fill(tag, page, pfn, mapping, shift);
     }
     const column = OP_COLUMN[op];
     let frame = this.translationsPerPfn.get(pfn);
@@ -422,7 +444,7 @@ export class Machine {
     frame[column]++;
     if (this.collect.pages) {
       // A huge page's row names its first 4 KiB page; the kernel's global entries belong to no one space.
-      const vpn = page << (this.pageShift - BASE_PAGE_SHIFT);
+      const vpn = page << (shift - BASE_PAGE_SHIFT);
       const owner = tag === GLOBAL ? -1 : space.order!;
       const key = `${owner} ${vpn} ${pfn}`;
       let row = this.translationsPerPage.get(key);
@@ -437,13 +459,14 @@ export class Machine {
   }
 
   /** `linear`: the page's frame when it lies in a linear region (mapped from boot), else null. */
-  private walk(cpu: Cpu, tag: TagSpace, table: PageTable, tree: number, page: bigint, linear: number | null): number {
+  private walk(cpu: Cpu, tag: TagSpace, table: PageTable, tree: number, { number: page, shift }: Page, linear: number | null): number {
     this.counts.walks++;
     // The page-walk caches tag by the 4 KiB VPN's upper bits.
-    const vpn = page << (this.pageShift - BASE_PAGE_SHIFT);
+    const vpn = page << (shift - BASE_PAGE_SHIFT);
+    const leaf = leafLevel(shift);
     // A hit in page-walk cache k leaves k - leaf entries to read; no hit (or
     // no caches), one per level from the root down to the leaf.
-    const reads = cpu.pwc ? cpu.pwc.probe(tag, vpn) : this.paging.levels - this.leaf;
+    const reads = cpu.pwc ? cpu.pwc.probe(tag, vpn, leaf) : this.paging.levels - leaf;
     this.counts.walkRefs += reads;
     let pfn: number;
     if (linear !== null) {
@@ -451,7 +474,7 @@ export class Machine {
       // and the boot-time tables take no frames.
       pfn = linear;
     } else {
-      const pte = table.entry(page);
+      const pte = table.entry(page, shift);
       if (pte === undefined) {
         this.counts.minorFaults++;
         // Question: docs/metrics.md says the kernel table's root is
@@ -463,13 +486,14 @@ export class Machine {
         if (table.root === null) table.root = this.memory.takeTable();
         pfn = table.map(
           page,
+          shift,
           () => this.memory.takeTable(),
-          () => this.memory.load(tree, page, this.faultFrame),
+          () => this.memory.load(tree, page, 2 ** Number(shift - BASE_PAGE_SHIFT), this.faultFrame),
         ).pfn;
       } else if (!pte.present) {
         // Evicted: its tables are all there (they are never evicted); only the data page comes back.
         this.counts.majorFaults++;
-        pte.pfn = this.memory.load(tree, page, this.faultFrame);
+        pte.pfn = this.memory.load(tree, page, 1, this.faultFrame);
         pte.present = true;
         pfn = pte.pfn;
       } else {
@@ -478,7 +502,7 @@ export class Machine {
     }
     // Once the page is mapped (a fault's walk too): the upper-level entries
     // the walk read go into their caches.
-    cpu.pwc?.fill(tag, vpn, reads);
+    cpu.pwc?.fill(tag, vpn, reads, leaf);
     return pfn;
   }
 
@@ -490,12 +514,13 @@ export class Machine {
    */
   private evict(victim: ResidentPage): boolean {
     const table = victim.space === KERNEL_TREE ? this.kernelTable : this.spacesById[victim.space].table;
-    const pte = table.entry(victim.page);
+    // Eviction needs 4 KiB pages (docs/metrics.md, Huge pages).
+    const pte = table.entry(victim.page, BASE_PAGE_SHIFT);
     if (!pte || !pte.present || pte.pfn !== victim.pfn) throw new Error(`evicting frame ${victim.pfn}, which its page does not map`);
     pte.present = false;
     let shotDown = false;
     for (const cpu of this.cpus.values()) {
-      for (const tlb of cpu.tlbs()) if (tlb.invalidateMapping(victim.space, victim.page)) shotDown = true;
+      for (const tlb of cpu.tlbs()) if (tlb.invalidateMapping(victim.space, victim.page, BASE_PAGE_SHIFT)) shotDown = true;
     }
     return shotDown;
   }

@@ -38,14 +38,13 @@ export class PhysicalMemory {
 
   /**
    * `limit`: frames in the pool (undefined: no limit, nothing is tracked).
-   * `pageFrames`: 4 KiB frames per data page. `evict` undoes a victim's
-   * mapping and TLB entries, and says whether any TLB held it.
+   * `evict` undoes a victim's mapping and TLB entries, and says whether any
+   * TLB held it.
    */
   constructor(
     private readonly allocator: FrameAllocator,
     private readonly limit: number | undefined,
     private readonly policy: EvictionPolicy,
-    private readonly pageFrames: number,
     private readonly evict: (victim: ResidentPage) => boolean,
   ) {
     if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) {
@@ -54,7 +53,6 @@ export class PhysicalMemory {
     if (!(EVICTION_POLICIES as readonly string[]).includes(policy)) {
       throw new Error(`bad eviction policy ${String(policy)}: must be one of ${EVICTION_POLICIES.join(', ')}`);
     }
-    if (limit !== undefined && pageFrames !== 1) throw new Error('a frame limit needs 4 KiB pages');
   }
 
   get limited(): boolean {
@@ -73,16 +71,17 @@ export class PhysicalMemory {
   traceMapped = 0;
 
   /**
-   * Frames for a data page being loaded (minor or major fault); returns the
-   * first. `traceFrame`: the frame the faulting access's physical address
-   * names (--alloc trace), taken as it is.
+   * `frames` consecutive frames for a data page being loaded (minor or
+   * major fault); returns the first. `traceFrame`: the frame the faulting
+   * access's physical address names (--alloc trace), taken as it is.
    */
-  load(space: number, page: bigint, traceFrame?: number): number {
+  load(space: number, page: bigint, frames: number, traceFrame?: number): number {
     if (traceFrame !== undefined) {
       this.traceMapped++;
       return traceFrame;
     }
-    const pfn = this.take(this.pageFrames);
+    if (this.limited && frames !== 1) throw new Error('a frame limit needs 4 KiB pages');
+    const pfn = this.take(frames);
     if (this.limited) {
       const now = this.time++;
       this.holds.set(pfn, { space, page, pfn, written: false, loadedAt: now, lastTranslated: now, referenced: true, nextUse: Infinity });

@@ -13,13 +13,21 @@ export function pageShiftOf(machine: Pick<MachineConfig, 'pageSize'>): bigint {
   return BigInt(PAGE_SHIFTS[size]);
 }
 
+/** A page: its number at its size, 2^shift bytes. */
+export interface Page {
+  number: bigint;
+  shift: bigint;
+}
+
 /**
- * The pages `va >> shift` through `(va + max(size,1) - 1) >> shift`, lower
- * first: one, or two for a crossing (sizes are at most 4096 bytes). The page
- * after the last one of the address space is page 0.
+ * The page holding the access's first byte `va` and the page holding its
+ * last, `va + max(size,1) - 1` (mod 2^64, so the page after the last one of
+ * the address space is page 0), each at the size `shiftAt` gives its
+ * address: one page, or two for a crossing (sizes are at most 4096 bytes).
  */
-export function pagesTouched(va: bigint, size: number, shift: bigint): bigint[] {
-  const first = va >> shift;
-  const last = ((va + BigInt(Math.max(size, 1)) - 1n) & U64) >> shift;
-  return last === first ? [first] : [first, (first + 1n) & (U64 >> shift)];
+export function pagesTouched(va: bigint, size: number, shiftAt: (address: bigint) => bigint): Page[] {
+  const end = (va + BigInt(Math.max(size, 1)) - 1n) & U64;
+  const first = { number: va >> shiftAt(va), shift: shiftAt(va) };
+  const last = { number: end >> shiftAt(end), shift: shiftAt(end) };
+  return last.number === first.number && last.shift === first.shift ? [first] : [first, last];
 }

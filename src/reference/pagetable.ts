@@ -87,41 +87,36 @@ export function leafLevel(pageShift: bigint): number {
 export class PageTable {
   /** PFN of the root table, allocated on the address space's first translation. */
   root: number | null = null;
-  /** Per level below the root down to the leaf's table, top-down: the shifts that name its tables. */
-  private readonly tableShifts: readonly bigint[];
-  /** Per level of tableShifts: the names of the tables that exist. */
+  /** Per level below the root down to the PT, top-down: the names of the tables that exist. */
   private readonly tables: Array<Set<bigint>>;
-  /** Data pages by page number (at the page size): mapped once, then present or evicted. */
-  private readonly pages = new Map<bigint, Pte>();
+  /** Data pages by `${shift}:${page number at that size}`: mapped once, then present or evicted. */
+  private readonly pages = new Map<string, Pte>();
 
-  /** `pageShift`: log2 of the page size every page is mapped at (12: 4 KiB). */
-  constructor(
-    private readonly layout: PagingLayout = PAGING_LAYOUTS['x86-64'],
-    private readonly pageShift = PAGE_SHIFT,
-  ) {
-    // A huge page is mapped by an entry above the PT: the tables below it do not exist.
-    this.tableShifts = layout.tableShifts.slice(0, layout.tableShifts.length - leafLevel(pageShift));
-    this.tables = this.tableShifts.map(() => new Set<bigint>());
+  constructor(private readonly layout: PagingLayout = PAGING_LAYOUTS['x86-64']) {
+    this.tables = layout.tableShifts.map(() => new Set<bigint>());
   }
 
-  /** The entry of `page`; undefined while it has never been mapped. */
-  entry(page: bigint): Pte | undefined {
-    return this.pages.get(page);
+  /** The entry of `page` (at size 2^shift); undefined while it has never been mapped. */
+  entry(page: bigint, shift: bigint): Pte | undefined {
+    return this.pages.get(`${shift}:${page}`);
   }
 
   /**
-   * Maps a page never mapped before (translatable): the missing tables below
-   * the root top-down, then the data page, in the order their frames must be
-   * requested. Returns how many page-table frames it took and the data frame.
+   * Maps a page never mapped before (translatable) at size 2^shift: the
+   * missing tables below the root top-down, then the data page, in the order
+   * their frames must be requested. Returns how many page-table frames it
+   * took and the data frame.
    */
-  map(page: bigint, allocateTable: () => number, allocateData: () => number): { tables: number; pfn: number } {
-    const shift = this.pageShift;
-    if (page < 0n || page >> (64n - shift) !== 0n || !this.layout.translatable(page << (shift - PAGE_SHIFT)) || this.pages.has(page)) {
+  map(page: bigint, shift: bigint, allocateTable: () => number, allocateData: () => number): { tables: number; pfn: number } {
+    const key = `${shift}:${page}`;
+    if (page < 0n || page >> (64n - shift) !== 0n || !this.layout.translatable(page << (shift - PAGE_SHIFT)) || this.pages.has(key)) {
       throw new Error(`page 0x${page.toString(16)} is not translatable or already mapped`);
     }
     const va = page << shift;
+    // A huge page is mapped by an entry above the PT: the tables below it are not needed.
+    const tableShifts = this.layout.tableShifts.slice(0, this.layout.tableShifts.length - leafLevel(shift));
     let tables = 0;
-    this.tableShifts.forEach((tableShift, i) => {
+    tableShifts.forEach((tableShift, i) => {
       const name = va >> tableShift;
       const level = this.tables[i];
       if (!level.has(name)) {
@@ -131,7 +126,7 @@ export class PageTable {
       }
     });
     const pfn = allocateData();
-    this.pages.set(page, { pfn, present: true });
+    this.pages.set(key, { pfn, present: true });
     return { tables, pfn };
   }
 }

@@ -46,11 +46,9 @@ export class PageWalkCaches {
   /** Cache k (k = 1 .. levels-1) at index k-1. */
   private readonly caches: LruSet[];
 
-  /** `leaf`: the level of the entry that maps a page (0 for 4 KiB pages; see leafLevel). */
   constructor(
     sizes: Partial<Record<PwcLevel, number>>,
     private readonly layout: PagingLayout,
-    private readonly leaf = 0,
   ) {
     for (const [name, n] of Object.entries(sizes)) {
       if (!(PWC_LEVELS as readonly string[]).includes(name)) {
@@ -73,21 +71,22 @@ export class PageWalkCaches {
    * Probes caches leaf+1, leaf+2, ... in turn (those holding pointers to
    * tables, not the leaf's entries), stopping at the first hit. Returns the
    * number of page-table entries the walk reads: k - leaf for a hit in cache
-   * k, the mode's levels - leaf with no hit. `vpn`: the page's 4 KiB VPN.
+   * k, the mode's levels - leaf with no hit. `vpn`: the page's first 4 KiB
+   * VPN; `leaf`: the level of the entry that maps it (see leafLevel).
    */
-  probe(space: TagSpace, vpn: bigint): number {
-    for (let k = this.leaf + 1; k <= this.caches.length; k++) {
-      if (this.caches[k - 1].probe(this.key(k, space, vpn))) return k - this.leaf;
+  probe(space: TagSpace, vpn: bigint, leaf: number): number {
+    for (let k = leaf + 1; k <= this.caches.length; k++) {
+      if (this.caches[k - 1].probe(this.key(k, space, vpn))) return k - leaf;
     }
-    return this.layout.levels - this.leaf;
+    return this.layout.levels - leaf;
   }
 
   /**
    * After a walk that read `reads` entries (levels leaf+reads-1 .. leaf):
    * fills the caches of the upper-level entries it read, leaf+1 .. leaf+reads-1.
    */
-  fill(space: TagSpace, vpn: bigint, reads: number): void {
-    for (let k = this.leaf + 1; k < this.leaf + reads; k++) this.caches[k - 1].fill(this.key(k, space, vpn));
+  fill(space: TagSpace, vpn: bigint, reads: number, leaf: number): void {
+    for (let k = leaf + 1; k < leaf + reads; k++) this.caches[k - 1].fill(this.key(k, space, vpn));
   }
 
   /** Empties every cache (all levels, all address spaces). */

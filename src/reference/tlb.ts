@@ -22,7 +22,9 @@ const UNOWNED: Mapping = { tree: Number.NaN, global: false };
 
 interface Entry {
   space: TagSpace;
+  /** The page's number at its size, 2^shift bytes: an entry maps one page of one size. */
   vpn: bigint;
+  shift: bigint;
   pfn: number;
   mapping: Mapping;
   /**
@@ -79,12 +81,12 @@ export class Tlb {
     return Number(vpn % BigInt(this.sets));
   }
 
-  /** Looks a page up, counting it; returns its frame on a hit, else null. */
-  lookup(space: TagSpace, vpn: bigint): number | null {
+  /** Looks a page (number vpn at size 2^shift) up, counting it; returns its frame on a hit, else null. */
+  lookup(space: TagSpace, vpn: bigint, shift = 12n): number | null {
     this.counts.lookups++;
     const set = this.setIndex(vpn);
     const ways = this.table[set];
-    const w = ways.findIndex((e) => e !== null && e.space === space && e.vpn === vpn);
+    const w = ways.findIndex((e) => e !== null && e.space === space && e.vpn === vpn && e.shift === shift);
     if (w < 0) {
       this.counts.misses++;
       return null;
@@ -97,12 +99,12 @@ export class Tlb {
   }
 
   /** Inserts a page that has just missed (so it is not already present); `mapping`: where its frame comes from. */
-  fill(space: TagSpace, vpn: bigint, pfn: number, mapping: Mapping = UNOWNED): void {
+  fill(space: TagSpace, vpn: bigint, pfn: number, mapping: Mapping = UNOWNED, shift = 12n): void {
     const set = this.setIndex(vpn);
     const ways = this.table[set];
     const free = ways.indexOf(null); // the lowest-numbered invalid way
     const w = free >= 0 ? free : this.victim(set);
-    ways[w] = { space, vpn, pfn, mapping, stamp: ++this.clock };
+    ways[w] = { space, vpn, shift, pfn, mapping, stamp: ++this.clock };
     if (this.policy === 'plru') this.touch(set, w);
   }
 
@@ -162,9 +164,9 @@ export class Tlb {
   }
 
   /** Drops the entry of (space, vpn) if there is one, and says whether there was; leaves the plru bits and the random state alone. */
-  invalidate(space: TagSpace, vpn: bigint): boolean {
+  invalidate(space: TagSpace, vpn: bigint, shift = 12n): boolean {
     const ways = this.table[this.setIndex(vpn)];
-    const w = ways.findIndex((e) => e !== null && e.space === space && e.vpn === vpn);
+    const w = ways.findIndex((e) => e !== null && e.space === space && e.vpn === vpn && e.shift === shift);
     if (w >= 0) ways[w] = null;
     return w >= 0;
   }
@@ -173,11 +175,11 @@ export class Tlb {
    * Drops every entry whose frame page `vpn` of page table `tree` gave, under
    * whatever tag (an evicted page's shootdown); says whether there was one.
    */
-  invalidateMapping(tree: number, vpn: bigint): boolean {
+  invalidateMapping(tree: number, vpn: bigint, shift = 12n): boolean {
     const ways = this.table[this.setIndex(vpn)];
     let held = false;
     ways.forEach((e, w) => {
-      if (e !== null && e.mapping.tree === tree && e.vpn === vpn) {
+      if (e !== null && e.mapping.tree === tree && e.vpn === vpn && e.shift === shift) {
         ways[w] = null;
         held = true;
       }

@@ -42,6 +42,14 @@ export function configFields(machine: MachineConfig, sizeShift: boolean) {
   };
 }
 
+/** ", 2M pages in 2 regions" for a maps file's huge regions, else nothing. */
+function hugeRegions(machine: MachineConfig): string {
+  const huge = (machine.maps ?? []).flatMap((m) => m.regions.flatMap((r) => (r.pageSize ? [r.pageSize] : [])));
+  if (huge.length === 0) return '';
+  const sizes = [...new Set(huge)].join('/');
+  return ` (${sizes} in ${huge.length} region${huge.length === 1 ? '' : 's'})`;
+}
+
 /** One line: "L1d 64:4 LRU, L1i 128:8 LRU, L2 1536:12 LRU, x86-64 4-level, no PCID (flush on switch)". */
 export function machineLine(machine: MachineConfig): string {
   const level = (name: string, key: TlbLevel) => {
@@ -52,7 +60,7 @@ export function machineLine(machine: MachineConfig): string {
   const pwc = machine.pwc ? `, PWC ${formatPwc(machine)}` : '';
   return (
     `${level('L1d', 'l1d')}, ${level('L1i', 'l1i')}, ${level('L2', 'l2')}${random ? ` (seed ${machine.seed ?? 1})` : ''},` +
-    ` ${PAGING_NAMES[machine.paging ?? 'x86-64']}${pwc}, ${machine.pageSize ?? '4K'} pages, ${machine.pcid ? 'PCID' : 'no PCID (flush on switch)'}` +
+    ` ${PAGING_NAMES[machine.paging ?? 'x86-64']}${pwc}, ${machine.pageSize ?? '4K'} pages${hugeRegions(machine)}, ${machine.pcid ? 'PCID' : 'no PCID (flush on switch)'}` +
     (machine.layout && machine.layout !== 'flat' ? `, ${machine.layout} layout${machine.kpti ? ' with KPTI' : ''}` : '') +
     (machine.maps ? `, ${machine.maps.length} region map${machine.maps.length === 1 ? '' : 's'}` : '') +
     (machine.frames !== undefined ? `, ${machine.frames.toLocaleString('en-US')} frames (${machine.evict ?? 'lru'} eviction)` : '') +

@@ -38,7 +38,11 @@ export function jsonReport(result: ReplayResult, machine: MachineConfig, sizeShi
       alloc: machine.alloc ?? 'sequential',
       layout: machine.layout ?? 'flat',
       kpti: !!machine.kpti,
-      maps: (machine.maps ?? []).map((m) => ({ cr3: m.cr3 === null ? null : `0x${m.cr3.toString(16)}`, regions: m.regions.length })),
+      maps: (machine.maps ?? []).map((m) => ({
+        cr3: m.cr3 === null ? null : `0x${m.cr3.toString(16)}`,
+        regions: m.regions.length,
+        hugeRegions: m.regions.filter((r) => r.pageSize !== undefined).length,
+      })),
       pwc: formatPwc(machine),
     },
     records: s.records,
