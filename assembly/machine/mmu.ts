@@ -480,6 +480,75 @@ function invlpg(va: u64): void {
 
 export function runBatch(batch: usize, count: i32): void {
   let end = batch + <usize>count * EVENT_BYTES;
+  if (!checking && !traceFrames && !tracking && !intervalsOn) runPlain(batch, end);
+  else runAny(batch, end);
+}
+
+/**
+ * translate() for the plain machine (no tracking), inlined into its loop.
+ */
+// @ts-ignore: decorator
+@inline function translatePlain(l1: Tlb, vpn: u64, op: u32): void {
+  if (!translatable(vpn << hugeShift)) {
+    nonCanonical++;
+    return;
+  }
+  if (!currentRooted) makeRoot();
+  resolve(l1, vpn, tagOf(vpn), currentSpace, <u64>currentSpace, entryCount(l1, op));
+}
+
+/**
+ * runAny() for the plain machine: no kernel layout or maps, no frame
+ * tracking, no interval snapshots (none of which an event can turn on), so
+ * an ordinary access needs none of their checks.
+ */
+function runPlain(batch: usize, end: usize): void {
+  for (let e = batch; e < end; e += EVENT_BYTES) {
+    let word = load<u32>(e, 20); // op, flags, cpu
+    let cpu = word >> 16;
+    if (cpu != activeCpu) switchCpu(cpu);
+    let op = word & 0xff;
+    let va = load<u64>(e);
+    if (op <= <u32>OP_FETCH) {
+      let flags = (word >> 8) & 0xff;
+      if (flags & (FLAG_PHYSICAL | FLAG_HAS_PA)) {
+        access(op, va, load<u32>(e, 16), flags, load<u64>(e, 8));
+        continue;
+      }
+      if (!currentUsed) firstAccessOfSpace();
+      let count = accessCounts + (<usize>op << 3);
+      store<u64>(count, load<u64>(count) + 1);
+      let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
+      let size = load<u32>(e, 16);
+      let first = va >> pageShift;
+      let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
+      translatePlain(l1, first, op);
+      if (last != first) {
+        crossings++;
+        translatePlain(l1, last, op);
+      }
+    } else {
+      control(op, va, e);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function control(op: u32, va: u64, e: usize): void {
+  if (op == OP_CR3) {
+    switchTo(va);
+  } else if (op == OP_INVLPG) {
+    invlpg(va);
+  } else if (op == OP_FLUSH) {
+    flushes++;
+    flushAll();
+  } else if (op == OP_PAGE_FAULT) {
+    observedFaults++;
+    countObservedFault(load<u32>(e, 16));
+  }
+}
+
+function runAny(batch: usize, end: usize): void {
   for (let e = batch; e < end; e += EVENT_BYTES) {
     let cpu = <u32>load<u16>(e, 22);
     if (cpu != activeCpu) switchCpu(cpu);
@@ -487,16 +556,8 @@ export function runBatch(batch: usize, count: i32): void {
     let va = load<u64>(e);
     if (op <= OP_FETCH) {
       access(<u32>op, va, load<u32>(e, 16), <u32>load<u8>(e, 21), load<u64>(e, 8));
-    } else if (op == OP_CR3) {
-      switchTo(va);
-    } else if (op == OP_INVLPG) {
-      invlpg(va);
-    } else if (op == OP_FLUSH) {
-      flushes++;
-      flushAll();
-    } else if (op == OP_PAGE_FAULT) {
-      observedFaults++;
-      countObservedFault(load<u32>(e, 16));
+    } else {
+      control(<u32>op, va, e);
     }
   }
 }
