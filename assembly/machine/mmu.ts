@@ -493,8 +493,28 @@ export function runBatch(batch: usize, count: i32): void {
     nonCanonical++;
     return;
   }
+  let tag = tagOf(vpn);
+  let count = entryCount(l1, op);
+  if (l1.hitLast(tag, count)) return;
+  resolveSet(l1, vpn, tag, count);
+}
+
+/**
+ * resolve() past the last-entry shortcut, for the plain loop: out of line,
+ * so that the loop's common case (a repeat of the page) keeps its registers.
+ */
+function resolveSet(l1: Tlb, vpn: u64, tag: u64, count: usize): void {
   if (!currentRooted) makeRoot();
-  resolve(l1, vpn, tagOf(vpn), currentSpace, <u64>currentSpace, entryCount(l1, op));
+  let pfn = l1.lookupSet(tag, vpn, count);
+  if (pfn < 0) {
+    let second = l2;
+    if (second) pfn = second.lookup(tag, vpn, 0);
+    if (pfn < 0) {
+      pfn = <i64>walk(currentSpace, vpn << hugeShift, <u64>currentSpace);
+      if (second) second.fill(tag, <u64>pfn, 0);
+    }
+    l1.fill(tag, <u64>pfn, count);
+  }
 }
 
 /**
