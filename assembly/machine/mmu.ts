@@ -535,21 +535,31 @@ function runPlain(batch: usize, end: usize): void {
         access(op, va, load<u32>(e, 16), flags, load<u64>(e, 8));
         continue;
       }
-      if (!currentUsed) firstAccessOfSpace();
-      let count = accessCounts + (<usize>op << 3);
-      store<u64>(count, load<u64>(count) + 1);
-      let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
-      let size = load<u32>(e, 16);
-      let first = va >> pageShift;
-      let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
-      translatePlain(l1, first, op);
-      if (last != first) {
-        crossings++;
-        translatePlain(l1, last, op);
-      }
+      accessPlain(op, va, load<u32>(e, 16));
     } else {
       control(op, va, e);
     }
+  }
+}
+
+/** Whether the machine is plain (runPlain) and on CPU 0: a decoder may then hand it accesses itself (accessPlain). */
+export function plainOnCpu0(): bool {
+  return !checking && !traceFrames && !tracking && !intervalsOn && activeCpu == 0;
+}
+
+/** access() on the plain machine, for an access without a physical address. */
+// @ts-ignore: decorator
+@inline export function accessPlain(op: u32, va: u64, size: u32): void {
+  if (!currentUsed) firstAccessOfSpace();
+  let count = accessCounts + (<usize>op << 3);
+  store<u64>(count, load<u64>(count) + 1);
+  let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
+  let first = va >> pageShift;
+  let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
+  translatePlain(l1, first, op);
+  if (last != first) {
+    crossings++;
+    translatePlain(l1, last, op);
   }
 }
 
