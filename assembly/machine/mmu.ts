@@ -9,6 +9,7 @@ import {
 import { countRecordStart, intervalsOn } from "../observers/intervals";
 import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
+import { settleFrameCounts } from "../observers/pfn";
 import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
@@ -395,6 +396,7 @@ export function drainTranslationCounts(): void {
       if (t) t.drainCounts();
     }
   }
+  settleFrameCounts();
 }
 
 function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
