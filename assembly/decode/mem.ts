@@ -68,10 +68,23 @@ export function memLines(p: usize, end: usize): usize {
     q += n;
     if ((load<u64>(q) & LOW7) != SIZE_EQ) break;
     q += 7;
-    let size: u32 = 0;
-    let digits = q;
-    for (let d = <u32>load<u8>(q) - 48; d <= 9 && q - digits < 4; d = <u32>load<u8>(++q) - 48) size = size * 10 + d;
-    if (q == digits || (load<u64>(q) & LOW7) != TYPE_EQ) break;
+    // 1 to 4 digits, unrolled: a loop would check the stack on every digit.
+    let size = <u32>load<u8>(q) - 48;
+    if (size > 9) break;
+    let d = <u32>load<u8>(++q) - 48;
+    if (d <= 9) {
+      size = size * 10 + d;
+      d = <u32>load<u8>(++q) - 48;
+      if (d <= 9) {
+        size = size * 10 + d;
+        d = <u32>load<u8>(++q) - 48;
+        if (d <= 9) {
+          size = size * 10 + d;
+          q++;
+        }
+      }
+    }
+    if ((load<u64>(q) & LOW7) != TYPE_EQ) break;
     q += 7;
     // The access type without a branch on it: it is as unpredictable as the trace.
     let word = load<u64>(q) & LOW5;
