@@ -4,7 +4,7 @@
 import { regrow } from "./grow";
 import { MODE_REPLAY, MODE_SWEEP, EVENT_BYTES as EVENT_SIZE } from "./abi";
 import { batchPtr, batchCount, setBatchCount } from "./records";
-import { runBatch } from "./machine/mmu";
+import { runBatch, plainOnCpu0, accessPlain } from "./machine/mmu";
 import { runSweepBatch } from "./sweep/sweep";
 
 const EVENT_BYTES: usize = <usize>EVENT_SIZE;
@@ -45,4 +45,22 @@ export function flushBatch(): void {
 /** The driver has written the output buffer out. */
 export function clearOutput(): void {
   outputEvents = 0;
+}
+
+/**
+ * Whether a decoder's fast loop may hand its plain accesses (no physical
+ * address, CPU 0) straight to the machine with deliverAccess, rather than
+ * through the batch: when replaying on the plain machine. The batch is
+ * delivered first, so events stay in order; the decoder must ask again
+ * after it emits any event.
+ */
+export function directAccesses(): bool {
+  if (mode != MODE_REPLAY) return false;
+  if (batchCount != 0) flushBatch();
+  return plainOnCpu0();
+}
+
+// @ts-ignore: decorator
+@inline export function deliverAccess(op: u32, va: u64, size: u32): void {
+  accessPlain(op, va, size);
 }

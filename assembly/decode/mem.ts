@@ -11,6 +11,7 @@ import {
 import { scanHex, scanDec, scanPos, scanOk, matchLit, hexRun, hexValue } from "./scan";
 import { emit, countRecord, putEvent, commitFast, batchPtr, batchCount, EVENT_BYTES, BATCH_CAPACITY } from "../records";
 import { lineEnd } from "./lines";
+import { directAccesses, deliverAccess } from "../dispatch";
 import { internReason, unknownReason } from "../observers/faults";
 
 const MEM_VA: u64 = 0x4156205d4d454d5b;     // "[MEM] VA"
@@ -46,6 +47,13 @@ export function setSizeShift(on: bool): void {
  * a line is only taken when its newline lies before `end`.
  */
 export function memLines(p: usize, end: usize): usize {
+  // Two copies of the loop: constant `direct` folds away in each.
+  return directAccesses() ? memLinesTo(p, end, true) : memLinesTo(p, end, false);
+}
+
+/** memLines, its accesses handed to the machine (direct) or appended to the batch. */
+// @ts-ignore: decorator
+@inline function memLinesTo(p: usize, end: usize, direct: bool): usize {
   let e = batchPtr + <usize>batchCount * EVENT_BYTES;
   let stop = batchPtr + <usize>(BATCH_CAPACITY - 1) * EVENT_BYTES;
   let taken: u64 = 0;
@@ -60,10 +68,23 @@ export function memLines(p: usize, end: usize): usize {
     q += n;
     if ((load<u64>(q) & LOW7) != SIZE_EQ) break;
     q += 7;
-    let size: u32 = 0;
-    let digits = q;
-    for (let d = <u32>load<u8>(q) - 48; d <= 9 && q - digits < 4; d = <u32>load<u8>(++q) - 48) size = size * 10 + d;
-    if (q == digits || (load<u64>(q) & LOW7) != TYPE_EQ) break;
+    // 1 to 4 digits, unrolled: a loop would check the stack on every digit.
+    let size = <u32>load<u8>(q) - 48;
+    if (size > 9) break;
+    let d = <u32>load<u8>(++q) - 48;
+    if (d <= 9) {
+      size = size * 10 + d;
+      d = <u32>load<u8>(++q) - 48;
+      if (d <= 9) {
+        size = size * 10 + d;
+        d = <u32>load<u8>(++q) - 48;
+        if (d <= 9) {
+          size = size * 10 + d;
+          q++;
+        }
+      }
+    }
+    if ((load<u64>(q) & LOW7) != TYPE_EQ) break;
     q += 7;
     // The access type without a branch on it: it is as unpredictable as the trace.
     let word = load<u64>(q) & LOW5;
@@ -80,8 +101,12 @@ export function memLines(p: usize, end: usize): usize {
     } else if (size > 4096) {
       break;
     }
-    putEvent(e, op, va, size, FLAG_RECORD_START);
-    e += EVENT_BYTES;
+    if (direct) {
+      deliverAccess(op, va, size);
+    } else {
+      putEvent(e, op, va, size, FLAG_RECORD_START);
+      e += EVENT_BYTES;
+    }
     taken++;
     p = next;
   }

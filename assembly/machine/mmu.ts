@@ -9,6 +9,7 @@ import {
 import { countRecordStart, intervalsOn } from "../observers/intervals";
 import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
+import { settleFrameCounts } from "../observers/pfn";
 import { EVENT_BYTES } from "../records";
 import { Tlb } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
@@ -403,6 +404,7 @@ export function drainTranslationCounts(): void {
       if (t) t.drainCounts();
     }
   }
+  settleFrameCounts();
 }
 
 function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
@@ -505,6 +507,105 @@ function invlpg(va: u64): void {
 
 export function runBatch(batch: usize, count: i32): void {
   let end = batch + <usize>count * EVENT_BYTES;
+  if (!checking && !traceFrames && !tracking && !intervalsOn) runPlain(batch, end);
+  else runAny(batch, end);
+}
+
+/**
+ * translate() for the plain machine (no tracking), inlined into its loop.
+ */
+// @ts-ignore: decorator
+@inline function translatePlain(l1: Tlb, vpn: u64, op: u32): void {
+  if (!translatable(vpn << hugeShift)) {
+    nonCanonical++;
+    return;
+  }
+  let tag = tagOf(vpn);
+  let count = entryCount(l1, op);
+  if (l1.hitLast(tag, count)) return;
+  resolveSet(l1, vpn, tag, count);
+}
+
+/**
+ * resolve() past the last-entry shortcut, for the plain loop: out of line,
+ * so that the loop's common case (a repeat of the page) keeps its registers.
+ */
+function resolveSet(l1: Tlb, vpn: u64, tag: u64, count: usize): void {
+  if (!currentRooted) makeRoot();
+  let pfn = l1.lookupSet(tag, vpn, count);
+  if (pfn < 0) {
+    let second = l2;
+    if (second) pfn = second.lookup(tag, vpn, 0);
+    if (pfn < 0) {
+      pfn = <i64>walk(currentSpace, vpn << hugeShift, <u64>currentSpace);
+      if (second) second.fill(tag, <u64>pfn, 0);
+    }
+    l1.fill(tag, <u64>pfn, count);
+  }
+}
+
+/**
+ * runAny() for the plain machine: no kernel layout or maps, no frame
+ * tracking, no interval snapshots (none of which an event can turn on), so
+ * an ordinary access needs none of their checks.
+ */
+function runPlain(batch: usize, end: usize): void {
+  for (let e = batch; e < end; e += EVENT_BYTES) {
+    let word = load<u32>(e, 20); // op, flags, cpu
+    let cpu = word >> 16;
+    if (cpu != activeCpu) switchCpu(cpu);
+    let op = word & 0xff;
+    let va = load<u64>(e);
+    if (op <= <u32>OP_FETCH) {
+      let flags = (word >> 8) & 0xff;
+      if (flags & (FLAG_PHYSICAL | FLAG_HAS_PA)) {
+        access(op, va, load<u32>(e, 16), flags, load<u64>(e, 8));
+        continue;
+      }
+      accessPlain(op, va, load<u32>(e, 16));
+    } else {
+      control(op, va, e);
+    }
+  }
+}
+
+/** Whether the machine is plain (runPlain) and on CPU 0: a decoder may then hand it accesses itself (accessPlain). */
+export function plainOnCpu0(): bool {
+  return !checking && !traceFrames && !tracking && !intervalsOn && activeCpu == 0;
+}
+
+/** access() on the plain machine, for an access without a physical address. */
+// @ts-ignore: decorator
+@inline export function accessPlain(op: u32, va: u64, size: u32): void {
+  if (!currentUsed) firstAccessOfSpace();
+  let count = accessCounts + (<usize>op << 3);
+  store<u64>(count, load<u64>(count) + 1);
+  let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
+  let first = va >> pageShift;
+  let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
+  translatePlain(l1, first, op);
+  if (last != first) {
+    crossings++;
+    translatePlain(l1, last, op);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function control(op: u32, va: u64, e: usize): void {
+  if (op == OP_CR3) {
+    switchTo(va);
+  } else if (op == OP_INVLPG) {
+    invlpg(va);
+  } else if (op == OP_FLUSH) {
+    flushes++;
+    flushAll();
+  } else if (op == OP_PAGE_FAULT) {
+    observedFaults++;
+    countObservedFault(load<u32>(e, 16));
+  }
+}
+
+function runAny(batch: usize, end: usize): void {
   for (let e = batch; e < end; e += EVENT_BYTES) {
     let cpu = <u32>load<u16>(e, 22);
     if (cpu != activeCpu) switchCpu(cpu);
@@ -512,16 +613,8 @@ export function runBatch(batch: usize, count: i32): void {
     let va = load<u64>(e);
     if (op <= OP_FETCH) {
       access(<u32>op, va, load<u32>(e, 16), <u32>load<u8>(e, 21), load<u64>(e, 8));
-    } else if (op == OP_CR3) {
-      switchTo(va);
-    } else if (op == OP_INVLPG) {
-      invlpg(va);
-    } else if (op == OP_FLUSH) {
-      flushes++;
-      flushAll();
-    } else if (op == OP_PAGE_FAULT) {
-      observedFaults++;
-      countObservedFault(load<u32>(e, 16));
+    } else {
+      control(<u32>op, va, e);
     }
   }
 }

@@ -100,12 +100,26 @@ export class Tlb {
    */
   // @ts-ignore: decorator
   @inline lookup(tag: u64, vpn: u64, count: usize): i64 {
+    if (this.hitLast(tag, count)) return load<i64>(this.pfns + this.lastSlot);
+    return this.lookupSet(tag, vpn, count);
+  }
+
+  /** lookup()'s shortcut alone: true (a counted hit) if the tag is the last entry's. */
+  // @ts-ignore: decorator
+  @inline hitLast(tag: u64, count: usize): bool {
+    if (tag != this.lastTag) return false;
     this.lookups++;
-    if (tag == this.lastTag) {
-      let last = this.lastSlot;
-      if (this.counting) store<u64>(this.counts + count + last, load<u64>(this.counts + count + last) + 1);
-      return load<i64>(this.pfns + last);
+    if (this.counting) {
+      let at = this.counts + count + this.lastSlot;
+      store<u64>(at, load<u64>(at) + 1);
     }
+    return true;
+  }
+
+  /** lookup() after hitLast() said no: the set scan. */
+  // @ts-ignore: decorator
+  @inline lookupSet(tag: u64, vpn: u64, count: usize): i64 {
+    this.lookups++;
     let base = this.setBase(vpn);
     let t = this.tags + (base << 3);
     let stride = this.stride;

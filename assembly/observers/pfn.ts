@@ -25,9 +25,30 @@ export function reserveFrame(pfn: u64): void {
   pfnCapacity = capacity;
 }
 
+// Additions wait in a small buffer and are made PENDING at a time: each is a
+// random read-modify-write that misses the cache on a TLB-hostile trace,
+// and in one tight loop the misses overlap instead of stalling the TLB code
+// one by one. Slots are offsets into pfnCounts, which may move when it grows.
+const PENDING: usize = 512;
+const pending = memory.data(<i32>PENDING * 16, 16);  // (u64 offset, u64 n)
+let pendingEnd: usize = pending;
+
 /** Adds n translations of kind `column` (PFN_READS, PFN_WRITES, PFN_FETCHES) to frame pfn. */
 // @ts-ignore: decorator
 @inline export function addFrameCount(pfn: u64, column: u32, n: u64): void {
-  let slot = pfnCounts + <usize>pfn * ROW_BYTES + (<usize>column << 3);
-  store<u64>(slot, load<u64>(slot) + n);
+  let at = pendingEnd;
+  store<u64>(at, <u64>(<usize>pfn * ROW_BYTES + (<usize>column << 3)));
+  store<u64>(at, n, 8);
+  pendingEnd = at + 16;
+  if (pendingEnd == pending + PENDING * 16) settleFrameCounts();
+}
+
+/** Makes every addition so far; the counts are complete only after it. */
+export function settleFrameCounts(): void {
+  let base = pfnCounts;
+  for (let at = pending; at < pendingEnd; at += 16) {
+    let slot = base + <usize>load<u64>(at);
+    store<u64>(slot, load<u64>(slot) + load<u64>(at, 8));
+  }
+  pendingEnd = pending;
 }
