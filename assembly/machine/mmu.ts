@@ -537,7 +537,7 @@ function resolveSet(l1: Tlb, vpn: u64, tag: u64, count: usize): void {
     let second = l2;
     if (second) pfn = second.lookup(tag, vpn, 0);
     if (pfn < 0) {
-      pfn = <i64>walk(currentSpace, vpn << hugeShift, <u64>currentSpace);
+      pfn = <i64>walk(currentSpace, vpn << hugeShift, <u64>currentSpace, pageShift);
       if (second) second.fill(tag, <u64>pfn, 0);
     }
     l1.fill(tag, <u64>pfn, count);
