@@ -9,6 +9,7 @@ import { OP_READ, OP_WRITE, OP_FETCH, FLAG_RECORD_START, BAD_UNKNOWN, BAD_HEX, B
 import { scanHex, scanDec, scanPos, scanOk, hexRun, hexValue } from "./scan";
 import { lineEnd, LINE_SKIPPED } from "./lines";
 import { emit, countRecord, putEvent, commitFast, batchPtr, batchCount, EVENT_BYTES, BATCH_CAPACITY } from "../records";
+import { directAccesses, deliverAccess } from "../dispatch";
 
 
 export function decodeLackey(p: usize, end: usize): u32 {
@@ -48,6 +49,13 @@ export function decodeLackey(p: usize, end: usize): u32 {
  * ` K ADDR,SIZE`, with locals only (see memLines).
  */
 export function lackeyLines(p: usize, end: usize): usize {
+  // Two copies of the loop, as memLines has: constant `direct` folds away in each.
+  return directAccesses() ? lackeyLinesTo(p, end, true) : lackeyLinesTo(p, end, false);
+}
+
+/** lackeyLines, its accesses handed to the machine (direct) or appended to the batch. */
+// @ts-ignore: decorator
+@inline function lackeyLinesTo(p: usize, end: usize, direct: bool): usize {
   let e = batchPtr + <usize>batchCount * EVENT_BYTES;
   let stop = batchPtr + <usize>(BATCH_CAPACITY - 2) * EVENT_BYTES;
   let taken: u64 = 0;
@@ -76,18 +84,31 @@ export function lackeyLines(p: usize, end: usize): usize {
     if (q == digits || size > 4096) break;
     let next = lineEnd(q, end);
     if (next == 0) break;
-    if (kind == 0x49) {
-      putEvent(e, OP_FETCH, addr, size, FLAG_RECORD_START);
-    } else if (kind == 0x4c) {
-      putEvent(e, OP_READ, addr, size, FLAG_RECORD_START);
-    } else if (kind == 0x53) {
-      putEvent(e, OP_WRITE, addr, size, FLAG_RECORD_START);
+    if (direct) {
+      if (kind == 0x49) {
+        deliverAccess(OP_FETCH, addr, size);
+      } else if (kind == 0x4c) {
+        deliverAccess(OP_READ, addr, size);
+      } else if (kind == 0x53) {
+        deliverAccess(OP_WRITE, addr, size);
+      } else {
+        deliverAccess(OP_READ, addr, size);
+        deliverAccess(OP_WRITE, addr, size);
+      }
     } else {
-      putEvent(e, OP_READ, addr, size, FLAG_RECORD_START);
+      if (kind == 0x49) {
+        putEvent(e, OP_FETCH, addr, size, FLAG_RECORD_START);
+      } else if (kind == 0x4c) {
+        putEvent(e, OP_READ, addr, size, FLAG_RECORD_START);
+      } else if (kind == 0x53) {
+        putEvent(e, OP_WRITE, addr, size, FLAG_RECORD_START);
+      } else {
+        putEvent(e, OP_READ, addr, size, FLAG_RECORD_START);
+        e += EVENT_BYTES;
+        putEvent(e, OP_WRITE, addr, size, 0);
+      }
       e += EVENT_BYTES;
-      putEvent(e, OP_WRITE, addr, size, 0);
     }
-    e += EVENT_BYTES;
     taken++;
     p = next;
   }
