@@ -84,30 +84,18 @@ export function lackeyLines(p: usize, end: usize): usize {
     if (q == digits || size > 4096) break;
     let next = lineEnd(q, end);
     if (next == 0) break;
+    // M: one record, a load then a store.
+    let op = kind == 0x49 ? OP_FETCH : kind == 0x53 ? OP_WRITE : OP_READ;
     if (direct) {
-      if (kind == 0x49) {
-        deliverAccess(OP_FETCH, addr, size);
-      } else if (kind == 0x4c) {
-        deliverAccess(OP_READ, addr, size);
-      } else if (kind == 0x53) {
-        deliverAccess(OP_WRITE, addr, size);
-      } else {
-        deliverAccess(OP_READ, addr, size);
-        deliverAccess(OP_WRITE, addr, size);
-      }
+      deliverAccess(op, addr, size);
+      if (kind == 0x4d) deliverAccess(OP_WRITE, addr, size);
     } else {
-      if (kind == 0x49) {
-        putEvent(e, OP_FETCH, addr, size, FLAG_RECORD_START);
-      } else if (kind == 0x4c) {
-        putEvent(e, OP_READ, addr, size, FLAG_RECORD_START);
-      } else if (kind == 0x53) {
-        putEvent(e, OP_WRITE, addr, size, FLAG_RECORD_START);
-      } else {
-        putEvent(e, OP_READ, addr, size, FLAG_RECORD_START);
-        e += EVENT_BYTES;
-        putEvent(e, OP_WRITE, addr, size, 0);
-      }
+      putEvent(e, op, addr, size, FLAG_RECORD_START);
       e += EVENT_BYTES;
+      if (kind == 0x4d) {
+        putEvent(e, OP_WRITE, addr, size, 0);
+        e += EVENT_BYTES;
+      }
     }
     taken++;
     p = next;

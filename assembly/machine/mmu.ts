@@ -41,7 +41,6 @@ let tagMask: u64 = (<u64>1 << 36) - 1;
 // its page number at its own size.
 let pageShift: u64 = 12;
 export let hugeShift: u64 = 0;
-let hugeRegions = false;
 
 export let l1d: Tlb | null = null;
 export let l1i: Tlb | null = null;
@@ -199,7 +198,6 @@ export function cpuTotals(out: usize): u32 {
 export function configureChecks(withKpti: bool): void {
   kpti = withKpti;
   checking = layout != <u32>LAYOUT_FLAT || anyMaps();
-  hugeRegions = anyHugeRegion;
 }
 
 function flushAll(): void {
@@ -276,9 +274,19 @@ function translate(l1: Tlb, vpn: u64, op: u32): void {
   if (tracking) track(<u64>pfn, op == OP_WRITE, tag);
 }
 
+/** The frame of a page (number vpn at size 2^shift) through the L1, the L2 and the walk, filling the levels that missed. */
 // @ts-ignore: decorator
 @inline function resolve(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64, count: usize, shift: u64): i64 {
-  let pfn = l1.lookup(tag, vpn, count);
+  if (l1.hitLast(tag, count)) return l1.lastPfn();
+  return resolvePastLast(l1, vpn, tag, tree, keySpace, count, shift);
+}
+
+/**
+ * resolve() past the L1's last-entry shortcut: out of line, so that a loop
+ * whose common case is a repeat of the page keeps its registers.
+ */
+function resolvePastLast(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64, count: usize, shift: u64): i64 {
+  let pfn = l1.lookupSet(tag, vpn, count);
   if (pfn < 0) {
     let second = l2;
     if (second) pfn = second.lookup(tag, vpn, 0);
@@ -462,7 +470,7 @@ function accessTraced(l1: Tlb, op: u32, va: u64, end: u64, pa: u64, hasPa: bool)
 
 /** The size (log2) of the page holding address in the current space: its region's, or the run's. */
 function shiftAt(address: u64): u64 {
-  if (!hugeRegions || currentMap < 0 || inKernelHalf(address)) return pageShift;
+  if (!anyHugeRegion || currentMap < 0 || inKernelHalf(address)) return pageShift;
   return regionShift(currentMap, address, pageShift);
 }
 
@@ -505,9 +513,15 @@ function invlpg(va: u64): void {
   if (l2) l2!.invalidate(tag, vpn);
 }
 
+/** No kernel layout or maps, no frame tracking, no interval snapshots (none of which an event can turn on): no per-access checks. */
+// @ts-ignore: decorator
+@inline function plainMachine(): bool {
+  return !checking && !traceFrames && !tracking && !intervalsOn;
+}
+
 export function runBatch(batch: usize, count: i32): void {
   let end = batch + <usize>count * EVENT_BYTES;
-  if (!checking && !traceFrames && !tracking && !intervalsOn) runPlain(batch, end);
+  if (plainMachine()) runPlain(batch, end);
   else runAny(batch, end);
 }
 
@@ -523,32 +537,11 @@ export function runBatch(batch: usize, count: i32): void {
   let tag = tagOf(vpn);
   let count = entryCount(l1, op);
   if (l1.hitLast(tag, count)) return;
-  resolveSet(l1, vpn, tag, count);
-}
-
-/**
- * resolve() past the last-entry shortcut, for the plain loop: out of line,
- * so that the loop's common case (a repeat of the page) keeps its registers.
- */
-function resolveSet(l1: Tlb, vpn: u64, tag: u64, count: usize): void {
   if (!currentRooted) makeRoot();
-  let pfn = l1.lookupSet(tag, vpn, count);
-  if (pfn < 0) {
-    let second = l2;
-    if (second) pfn = second.lookup(tag, vpn, 0);
-    if (pfn < 0) {
-      pfn = <i64>walk(currentSpace, vpn << hugeShift, <u64>currentSpace, pageShift);
-      if (second) second.fill(tag, <u64>pfn, 0);
-    }
-    l1.fill(tag, <u64>pfn, count);
-  }
+  resolvePastLast(l1, vpn, tag, currentSpace, <u64>currentSpace, count, pageShift);
 }
 
-/**
- * runAny() for the plain machine: no kernel layout or maps, no frame
- * tracking, no interval snapshots (none of which an event can turn on), so
- * an ordinary access needs none of their checks.
- */
+/** runAny() for the plain machine: an ordinary access needs none of the checks. */
 function runPlain(batch: usize, end: usize): void {
   for (let e = batch; e < end; e += EVENT_BYTES) {
     let word = load<u32>(e, 20); // op, flags, cpu
@@ -571,7 +564,7 @@ function runPlain(batch: usize, end: usize): void {
 
 /** Whether the machine is plain (runPlain) and on CPU 0: a decoder may then hand it accesses itself (accessPlain). */
 export function plainOnCpu0(): bool {
-  return !checking && !traceFrames && !tracking && !intervalsOn && activeCpu == 0;
+  return plainMachine() && activeCpu == 0;
 }
 
 /** access() on the plain machine, for an access without a physical address. */

@@ -100,8 +100,14 @@ export class Tlb {
    */
   // @ts-ignore: decorator
   @inline lookup(tag: u64, vpn: u64, count: usize): i64 {
-    if (this.hitLast(tag, count)) return load<i64>(this.pfns + this.lastSlot);
+    if (this.hitLast(tag, count)) return this.lastPfn();
     return this.lookupSet(tag, vpn, count);
+  }
+
+  /** The frame of the entry of the last hit or fill. */
+  // @ts-ignore: decorator
+  @inline lastPfn(): i64 {
+    return load<i64>(this.pfns + this.lastSlot);
   }
 
   /** lookup()'s shortcut alone: true (a counted hit) if the tag is the last entry's. */

@@ -27,7 +27,10 @@ export interface Page {
  */
 export function pagesTouched(va: bigint, size: number, shiftAt: (address: bigint) => bigint): Page[] {
   const end = (va + BigInt(Math.max(size, 1)) - 1n) & U64;
-  const first = { number: va >> shiftAt(va), shift: shiftAt(va) };
-  const last = { number: end >> shiftAt(end), shift: shiftAt(end) };
+  const pageOf = (address: bigint): Page => {
+    const shift = shiftAt(address);
+    return { number: address >> shift, shift };
+  };
+  const [first, last] = [pageOf(va), pageOf(end)];
   return last.number === first.number && last.shift === first.shift ? [first] : [first, last];
 }
