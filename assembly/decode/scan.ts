@@ -28,6 +28,22 @@ const HEX_VALUE = memory.data<u8>([
 // Lane i of IOTA is i.
 const IOTA = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
 
+// The SIMD constants, 16 bytes each, read from memory: V8 builds a splat
+// anew on every loop iteration (three instructions), while a load folds into
+// the instruction that uses it.
+const K = memory.data<u8>([
+  0x30,0x30,0x30,0x30,0x30,0x30,0x30,0x30,0x30,0x30,0x30,0x30,0x30,0x30,0x30,0x30,
+  0x20,0x20,0x20,0x20,0x20,0x20,0x20,0x20,0x20,0x20,0x20,0x20,0x20,0x20,0x20,0x20,
+  0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,0x61,
+  9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,
+  5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,
+  10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,
+  0x0f,0,0x0f,0,0x0f,0,0x0f,0,0x0f,0,0x0f,0,0x0f,0,0x0f,0,
+  0xf0,0,0xf0,0,0xf0,0,0xf0,0,0xf0,0,0xf0,0,0xf0,0,0xf0,0,
+], 16);
+const ZERO: usize = 0, SPACE: usize = 16, LOWER_A: usize = 32, NINE: usize = 48, FIVE: usize = 64, TEN: usize = 80;
+const LOW_NIBBLES: usize = 96, HIGH_NIBBLES: usize = 112;
+
 /**
  * How many hex digits start at p, up to end: 0 to 16, or 17 for "more than
  * 16" (too many for 64 bits). SIMD: 16 bytes classified at once; needs 17
@@ -36,8 +52,9 @@ const IOTA = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 
 // @ts-ignore: decorator
 @inline export function hexRun(p: usize, end: usize): usize {
   let c = v128.load(p);
-  let isDigit = i8x16.lt_u(i8x16.sub(c, i8x16.splat(0x30)), i8x16.splat(10));
-  let isLetter = i8x16.lt_u(i8x16.sub(v128.or(c, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(6));
+  // le_u rather than lt_u: V8 has no unsigned compare, and le_u (min, eq) needs no negation.
+  let isDigit = i8x16.le_u(i8x16.sub(c, v128.load(K, ZERO)), v128.load(K, NINE));
+  let isLetter = i8x16.le_u(i8x16.sub(v128.or(c, v128.load(K, SPACE)), v128.load(K, LOWER_A)), v128.load(K, FIVE));
   let n = <usize>ctz(~i8x16.bitmask(v128.or(isDigit, isLetter)) | 0x10000);
   let room = end - p;
   if (n >= room) return room;
@@ -52,16 +69,16 @@ const IOTA = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 
 // @ts-ignore: decorator
 @inline export function hexValue(p: usize, n: usize): u64 {
   let c = v128.load(p);
-  let digit = i8x16.sub(c, i8x16.splat(0x30));
-  let letter = i8x16.add(i8x16.sub(v128.or(c, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(10));
-  let nibbles = v128.bitselect(digit, letter, i8x16.lt_u(digit, i8x16.splat(10)));
+  let digit = i8x16.sub(c, v128.load(K, ZERO));
+  let letter = i8x16.add(i8x16.sub(v128.or(c, v128.load(K, SPACE)), v128.load(K, LOWER_A)), v128.load(K, TEN));
+  let nibbles = v128.bitselect(digit, letter, i8x16.le_u(digit, v128.load(K, NINE)));
   // Lane i takes digit n-1-i, the i-th least significant; lanes past n get 0
   // (a negative index reads as >= 0x80, which swizzle maps to 0).
   let le = i8x16.swizzle(nibbles, i8x16.sub(i8x16.splat(<i8>(n - 1)), v128.load(IOTA)));
   // 16-bit lane k holds nibbles 2k (low byte) and 2k+1 (high byte).
   let pairs = v128.or(
-    v128.and(le, i16x8.splat(0x000f)),
-    v128.and(i16x8.shr_u(le, 4), i16x8.splat(0x00f0)),
+    v128.and(le, v128.load(K, LOW_NIBBLES)),
+    v128.and(i16x8.shr_u(le, 4), v128.load(K, HIGH_NIBBLES)),
   );
   return i64x2.extract_lane(i8x16.narrow_i16x8_u(pairs, pairs), 0);
 }
