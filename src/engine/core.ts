@@ -414,9 +414,10 @@ export class CoreSession {
       flushes: c[abi.C_FLUSHES],
       badLines: c[abi.C_BAD_LINES] + this.extraBad,
       ignoredLines: c[abi.C_IGNORED_LINES] + this.extraIgnored,
-      pfn: this.frameCounts(c[abi.C_PFN_LIMIT]),
+      pfn: [],
       physicalPfn: this.physicalCounts(),
     };
+    lazily(stats, 'pfn', this.frameCounts(c[abi.C_PFN_LIMIT]));
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
     if (stats.cpus > 1) {
       const per = u64s(this.memory.buffer, core.perCpu() >>> 0, 64 * 6);
@@ -462,19 +463,26 @@ export class CoreSession {
     return Object.fromEntries(out);
   }
 
-  private frameCounts(limit: number): FrameCounts[] {
-    const out: FrameCounts[] = [];
-    if (limit === 0) return out;
+  /**
+   * The per-frame rows, built when first read: most runs print no per-frame
+   * report, and building 200,000 rows costs more than 60 ms. The counts are
+   * copied now, so later feeds cannot change them.
+   */
+  private frameCounts(limit: number): () => FrameCounts[] {
     const columns = abi.PFN_COLUMNS;
-    const count = u64s(this.memory.buffer, this.core.frameCounts() >>> 0, limit * columns);
-    for (let pfn = 0; pfn < limit; pfn++) {
-      const reads = count(pfn * columns + abi.PFN_READS);
-      const writes = count(pfn * columns + abi.PFN_WRITES);
-      const fetches = count(pfn * columns + abi.PFN_FETCHES);
-      const translations = reads + writes + fetches;
-      if (translations !== 0) out.push({ pfn, translations, reads, writes, fetches });
-    }
-    return out;
+    const copy = new Uint32Array(this.memory.buffer, this.core.frameCounts() >>> 0, 2 * limit * columns).slice();
+    return () => {
+      const out: FrameCounts[] = [];
+      const count = u64s(copy.buffer, 0, limit * columns);
+      for (let pfn = 0; pfn < limit; pfn++) {
+        const reads = count(pfn * columns + abi.PFN_READS);
+        const writes = count(pfn * columns + abi.PFN_WRITES);
+        const fetches = count(pfn * columns + abi.PFN_FETCHES);
+        const translations = reads + writes + fetches;
+        if (translations !== 0) out.push({ pfn, translations, reads, writes, fetches });
+      }
+      return out;
+    };
   }
 
   /** Only after counters(), which hands the L1s' pending counts over. */
@@ -547,7 +555,21 @@ export class CoreSession {
 }
 
 /** Reads u64s as two u32 halves: a BigInt per value is slow for millions of frames. */
-function u64s(buffer: ArrayBuffer, ptr: number, length: number): (i: number) => number {
+/** Makes obj[key] build() on first read, then keep the value; still an ordinary (enumerable) property to JSON, spreads and structured clones. */
+function lazily<T extends object, K extends keyof T>(obj: T, key: K, build: () => T[K]): void {
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = build();
+      Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+    set: (value: T[K]) => Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true }),
+  });
+}
+
+function u64s(buffer: ArrayBufferLike, ptr: number, length: number): (i: number) => number {
   const halves = new Uint32Array(buffer, ptr, 2 * length);
   return (i) => halves[2 * i + 1] * 2 ** 32 + halves[2 * i];
 }
