@@ -289,7 +289,8 @@ function resolvePastLast(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64, 
   let pfn = l1.lookupSet(tag, vpn, count);
   if (pfn < 0) {
     let second = l2;
-    if (second) pfn = second.lookup(tag, vpn, 0);
+    // The set scan alone: the L2's last entry is rarely the page the L1 just missed.
+    if (second) pfn = second.lookupSet(tag, vpn, 0);
     if (pfn < 0) {
       pfn = <i64>walk(tree, vpn << (shift - 12), keySpace, shift);
       if (second) second.fill(tag, <u64>pfn, 0);

@@ -122,7 +122,7 @@ export class Tlb {
     return true;
   }
 
-  /** lookup() after hitLast() said no: the set scan. */
+  /** The set scan: lookup() without the last-entry shortcut (exact either way). */
   // @ts-ignore: decorator
   @inline lookupSet(tag: u64, vpn: u64, count: usize): i64 {
     this.lookups++;
@@ -281,6 +281,11 @@ export class Tlb {
     let bytes = <usize>(this.sets * <u64>this.stride) << 3;
     memory.fill(this.tags, 0xff, bytes);
     memory.fill(this.stamps, 0, bytes);
+    if (this.ways & 1) {
+      for (let set: usize = 0; set < <usize>this.sets; set++) {
+        store<u64>(this.stamps + ((set * this.stride + this.ways) << 3), PAD_STAMP);
+      }
+    }
   }
 }
 
@@ -318,38 +323,45 @@ function matchLarge(t: usize, tag: u64, stride: usize): i32 {
   return -1;
 }
 
+// Lane i of WAY_INDEX is i: way numbers, packed below the stamps.
+const WAY_INDEX = memory.data<u64>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], 16);
+/** The stamp of an odd set's padding way: above every real one, so never the oldest. */
+const PAD_STAMP: u64 = 0x07ff_ffff_ffff_ffff;
+
+/** Two ways' stamps with their way numbers below them, from byte `at` of the set. */
+// @ts-ignore: decorator
+@inline function packedPair(s: usize, at: usize): v128 {
+  return v128.or(i64x2.shl(v128.load(s + at), 4), v128.load(WAY_INDEX + at));
+}
+
+// @ts-ignore: decorator
+@inline function minPair(a: v128, b: v128): v128 {
+  return v128.bitselect(b, a, i64x2.lt_s(b, a));
+}
+
 /**
  * The way with the smallest stamp, the first one on ties (so the first
- * invalid way). Up to 16 ways unrolled and without a branch on the stamps:
- * each stamp is packed with its way number below it, so one min() finds both
- * (stamps count lookups and stay far below 2^60).
+ * invalid way). Up to 16 ways unrolled, two at a time and without a branch
+ * on the stamps: each stamp is packed with its way number below it, so one
+ * min() finds both (stamps count lookups and stay far below 2^59, so the
+ * signed compare is exact). An odd set's padding way has PAD_STAMP.
  */
 // @ts-ignore: decorator
 @inline function oldestWay(s: usize, ways: usize): usize {
   if (ways > 16) return oldestWayLoop(s, ways);
-  let m = load<u64>(s) << 4;
-  if (ways > 1) m = min<u64>(m, (load<u64>(s, 8) << 4) | 1);
-  if (ways > 2) {
-    m = min<u64>(m, (load<u64>(s, 16) << 4) | 2);
-    if (ways > 3) m = min<u64>(m, (load<u64>(s, 24) << 4) | 3);
-  }
+  let m = packedPair(s, 0);
+  if (ways > 2) m = minPair(m, packedPair(s, 16));
   if (ways > 4) {
-    m = min<u64>(m, (load<u64>(s, 32) << 4) | 4);
-    if (ways > 5) m = min<u64>(m, (load<u64>(s, 40) << 4) | 5);
-    if (ways > 6) m = min<u64>(m, (load<u64>(s, 48) << 4) | 6);
-    if (ways > 7) m = min<u64>(m, (load<u64>(s, 56) << 4) | 7);
+    m = minPair(m, packedPair(s, 32));
+    if (ways > 6) m = minPair(m, packedPair(s, 48));
   }
   if (ways > 8) {
-    m = min<u64>(m, (load<u64>(s, 64) << 4) | 8);
-    if (ways > 9) m = min<u64>(m, (load<u64>(s, 72) << 4) | 9);
-    if (ways > 10) m = min<u64>(m, (load<u64>(s, 80) << 4) | 10);
-    if (ways > 11) m = min<u64>(m, (load<u64>(s, 88) << 4) | 11);
-    if (ways > 12) m = min<u64>(m, (load<u64>(s, 96) << 4) | 12);
-    if (ways > 13) m = min<u64>(m, (load<u64>(s, 104) << 4) | 13);
-    if (ways > 14) m = min<u64>(m, (load<u64>(s, 112) << 4) | 14);
-    if (ways > 15) m = min<u64>(m, (load<u64>(s, 120) << 4) | 15);
+    m = minPair(m, packedPair(s, 64));
+    if (ways > 10) m = minPair(m, packedPair(s, 80));
+    if (ways > 12) m = minPair(m, packedPair(s, 96));
+    if (ways > 14) m = minPair(m, packedPair(s, 112));
   }
-  return <usize>(m & 15);
+  return <usize>(min<u64>(<u64>i64x2.extract_lane(m, 0), <u64>i64x2.extract_lane(m, 1)) & 15);
 }
 
 function oldestWayLoop(s: usize, ways: usize): usize {
