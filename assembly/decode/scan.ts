@@ -111,8 +111,10 @@ export function scanHex(p: usize, end: usize): u64 {
 export function matchLit(p: usize, end: usize, lit: string): bool {
   let n = <usize>lit.length;
   if (end - p < n) return false;
+  // The literal's UTF-16 units read directly: charCodeAt checks bounds on every call.
+  let units = changetype<usize>(lit);
   for (let i: usize = 0; i < n; i++) {
-    if (<u32>load<u8>(p + i) != <u32>lit.charCodeAt(<i32>i)) return false;
+    if (<u32>load<u8>(p + i) != <u32>load<u16>(units + (i << 1))) return false;
   }
   return true;
 }

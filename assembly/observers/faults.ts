@@ -14,18 +14,31 @@ export let reasonCount: u32 = 0;
 /** Reason id of id-less observed faults. */
 export const OTHER_REASON: u32 = <u32>REASON_CAPACITY + 1;
 
+let lastReason: u32 = 0; // the id the last call returned: runs of one reason are common
+
 /** The id (1-based) of the reason text [p, p + n), interned if new. */
 export function internReason(p: usize, n: usize): u32 {
   if (n > <usize>REASON_BYTES) n = <usize>REASON_BYTES;
+  if (lastReason != 0 && isEntry(lastReason - 1, p, n)) return lastReason;
   for (let i: u32 = 0; i < reasonCount; i++) {
-    let entry = reasonTable + <usize>i * ENTRY_BYTES;
-    if (<usize>load<u32>(entry) == n && memory.compare(entry + 4, p, n) == 0) return i + 1;
+    if (isEntry(i, p, n)) return (lastReason = i + 1);
   }
   if (reasonCount == <u32>REASON_CAPACITY) return OTHER_REASON;
   let entry = reasonTable + <usize>reasonCount * ENTRY_BYTES;
   store<u32>(entry, <u32>n);
   memory.copy(entry + 4, p, n);
-  return ++reasonCount;
+  return (lastReason = ++reasonCount);
+}
+
+/** Whether entry i holds the text [p, p + n): eight bytes at a time (loads need no alignment). */
+function isEntry(i: u32, p: usize, n: usize): bool {
+  let entry = reasonTable + <usize>i * ENTRY_BYTES;
+  if (<usize>load<u32>(entry) != n) return false;
+  let q = entry + 4;
+  let k: usize = 0;
+  for (; k + 8 <= n; k += 8) if (load<u64>(p + k) != load<u64>(q + k)) return false;
+  for (; k < n; k++) if (load<u8>(p + k) != load<u8>(q + k)) return false;
+  return true;
 }
 
 const UNKNOWN = memory.data<u8>([0x75, 0x6e, 0x6b, 0x6e, 0x6f, 0x77, 0x6e]); // "unknown"
