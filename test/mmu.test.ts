@@ -183,4 +183,22 @@ describe('corners where the core once disagreed with docs/metrics.md', () => {
       [0x1000, 1],
     ]);
   });
+
+  it('under PCID, the same page number in another space is not the L1\'s last entry', async () => {
+    // The plain machine knows the L1's last entry by page number alone, so a
+    // switch must make it forget: the second access misses and faults.
+    const trace = [
+      '[CR3] 0x1000',
+      '[MEM] VA=0x5000, size=4, type=READ',
+      '[CR3] 0x2000',
+      '[MEM] VA=0x5008, size=4, type=READ',
+      '[CR3] 0x1000',
+      '[MEM] VA=0x5010, size=4, type=READ', // the first space's entry, kept by PCID
+    ].join('\n');
+    const machine: MachineConfig = { ...DEFAULT_MACHINE, pcid: true };
+    const stats = await core(trace, mem, machine);
+    expect(stats.tlb.l1d).toMatchObject({ lookups: 3, misses: 2 });
+    expect(stats.faults.minor).toBe(2);
+    expect(stats).toEqual(referenceReplay(trace, mem, machine));
+  });
 });

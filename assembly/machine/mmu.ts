@@ -11,7 +11,7 @@ import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
 import { settleFrameCounts } from "../observers/pfn";
 import { EVENT_BYTES } from "../records";
-import { Tlb } from "./tlb";
+import { Tlb, NO_TAG } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
 import { SpaceNames } from "./spaces";
 import { flushPwc, savePwc, loadPwc, newPwc, PWC_STATE_BYTES } from "./pwc";
@@ -235,6 +235,9 @@ function switchTo(cr3: u64): void {
   if (id == currentSpace) return;
   contextSwitches++;
   currentSpace = id;
+  // A page number names an entry only in its space (PCID keeps the entries).
+  l1d!.lastKey = NO_TAG;
+  l1i!.lastKey = NO_TAG;
   currentUsed = spaceUsed[id];
   currentRooted = rooted[id];
   currentMap = spaceMaps[id];
@@ -526,9 +529,7 @@ export function runBatch(batch: usize, count: i32): void {
   else runAny(batch, end);
 }
 
-/**
- * translate() for the plain machine (no tracking), inlined into its loop.
- */
+/** translate() for the plain machine (no tracking); names the L1's last entry by vpn after. */
 // @ts-ignore: decorator
 @inline function translatePlain(l1: Tlb, vpn: u64, op: u32): void {
   if (!translatable(vpn << hugeShift)) {
@@ -537,9 +538,11 @@ export function runBatch(batch: usize, count: i32): void {
   }
   let tag = tagOf(vpn);
   let count = entryCount(l1, op);
-  if (l1.hitLast(tag, count)) return;
-  if (!currentRooted) makeRoot();
-  resolvePastLast(l1, vpn, tag, currentSpace, <u64>currentSpace, count, pageShift);
+  if (!l1.hitLast(tag, count)) {
+    if (!currentRooted) makeRoot();
+    resolvePastLast(l1, vpn, tag, currentSpace, <u64>currentSpace, count, pageShift);
+  }
+  l1.lastKey = vpn;
 }
 
 /** runAny() for the plain machine: an ordinary access needs none of the checks. */
@@ -568,15 +571,30 @@ export function plainOnCpu0(): bool {
   return plainMachine() && activeCpu == 0;
 }
 
-/** access() on the plain machine, for an access without a physical address. */
+/**
+ * access() on the plain machine, for an access without a physical address.
+ * Only the common case is inline: one page, the L1's last, known by its
+ * number (lastKey: no translatable check, no tag). The rest is out of line,
+ * so that the caller's loop keeps its registers.
+ */
 // @ts-ignore: decorator
 @inline export function accessPlain(op: u32, va: u64, size: u32): void {
-  if (!currentUsed) firstAccessOfSpace();
-  let count = accessCounts + (<usize>op << 3);
-  store<u64>(count, load<u64>(count) + 1);
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
   let first = va >> pageShift;
   let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
+  if (((first ^ l1.lastKey) | (first ^ last)) == 0) {
+    let count = accessCounts + (<usize>op << 3);
+    store<u64>(count, load<u64>(count) + 1);
+    l1.hitKnown(entryCount(l1, op));
+  } else {
+    accessPlainPages(l1, op, first, last);
+  }
+}
+
+function accessPlainPages(l1: Tlb, op: u32, first: u64, last: u64): void {
+  if (!currentUsed) firstAccessOfSpace();
+  let count = accessCounts + (<usize>op << 3);
+  store<u64>(count, load<u64>(count) + 1);
   translatePlain(l1, first, op);
   if (last != first) {
     crossings++;

@@ -59,6 +59,13 @@ export class Tlb {
   invalidated: bool = false;
   lastTag: u64 = NO_TAG;
   lastSlot: usize = 0;   // byte offset of the last hit's or fill's entry
+  /**
+   * The caller's own name for the last entry's page (the plain machine's page
+   * number), or NO_TAG: forgotten whenever lastTag changes, so a caller that
+   * sets it after each lookup knows the last entry by it without computing
+   * the tag.
+   */
+  lastKey: u64 = NO_TAG;
 
   /** `column`: what the first count counts (PFN_READS for the L1d, PFN_FETCHES for the L1i). */
   constructor(entries: u32, ways: u32, policy: u32, counting: bool, randomState: u64, column: u32 = 0) {
@@ -114,12 +121,18 @@ export class Tlb {
   // @ts-ignore: decorator
   @inline hitLast(tag: u64, count: usize): bool {
     if (tag != this.lastTag) return false;
+    this.hitKnown(count);
+    return true;
+  }
+
+  /** A counted hit on the last entry, which the caller knows is the page's (by lastKey). */
+  // @ts-ignore: decorator
+  @inline hitKnown(count: usize): void {
     this.lookups++;
     if (this.counting) {
       let at = this.counts + count + this.lastSlot;
       store<u64>(at, load<u64>(at) + 1);
     }
-    return true;
   }
 
   /** The set scan: lookup() without the last-entry shortcut (exact either way). */
@@ -136,6 +149,7 @@ export class Tlb {
       else if (this.plru != 0) this.touch(base, <usize>way);
       if (this.counting) store<u64>(this.counts + count + slot, load<u64>(this.counts + count + slot) + 1);
       this.lastTag = tag;
+      this.lastKey = NO_TAG;
       this.lastSlot = slot;
       return load<i64>(this.pfns + slot);
     }
@@ -170,6 +184,7 @@ export class Tlb {
     store<u64>(this.stamps + slot, ++this.clock);
     store<u64>(this.pfns + slot, pfn);
     this.lastTag = tag;
+    this.lastKey = NO_TAG;
     this.lastSlot = slot;
     if (this.plru != 0) {
       let way = this.victim % this.stride;
@@ -185,6 +200,7 @@ export class Tlb {
       let slot = (base + w) << 3;
       if (load<u64>(this.tags + slot) == tag) {
         this.lastTag = NO_TAG;
+        this.lastKey = NO_TAG;
         this.handOver(slot);
         store<u64>(this.tags + slot, NO_TAG);
         store<u64>(this.stamps + slot, 0);
@@ -263,6 +279,7 @@ export class Tlb {
   /** Invalidates every entry whose tag is below `keep` (a switch keeps global entries). */
   flushBelow(keep: u64): void {
     this.lastTag = NO_TAG;
+    this.lastKey = NO_TAG;
     this.invalidated = true;
     let slots = <usize>(this.sets * <u64>this.stride);
     for (let i: usize = 0; i < slots; i++) {
@@ -277,6 +294,7 @@ export class Tlb {
 
   flush(): void {
     this.lastTag = NO_TAG;
+    this.lastKey = NO_TAG;
     this.drainCounts();
     let bytes = <usize>(this.sets * <u64>this.stride) << 3;
     memory.fill(this.tags, 0xff, bytes);
