@@ -2,7 +2,6 @@
 // one core session, so several inputs replay as one trace.
 
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { openSource, peek, type ByteSource } from './input/source.js';
 import { sniffFormat } from './input/sniff.js';
 import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } from './input/tlbt.js';
@@ -85,30 +84,20 @@ export async function feedInput(
 }
 
 /**
- * Inputs below this size replay faster on one thread: starting the decoding
- * worker costs 50-100 ms. Measured on 2 cores with little other load
- * (--threads 1 against 2, 5 alternating runs): 2M-record bench traces (90 MB)
- * lose 40-50 ms on two threads, 10M-record ones (440 MB) gain 60-130 ms;
- * the break-even is near 220 MB.
+ * auto is one thread. Two pay only where simulating costs far more than
+ * decoding. Measured with `node dist/bench/run.js` (10M records, medians of
+ * 3-5 interleaved runs; two threads against one): zipf 1.19x, uniform 1.01x,
+ * chase 0.79x, seq 0.87x, and the real trace 0.62x (0.80x gzipped: one
+ * thread already inflates on libuv's pool). Since the decoder hands accesses
+ * straight to the machine, the event hand-off costs more than the decoding
+ * thread saves.
  */
-const PIPELINE_MIN_BYTES = 256 << 20;
-
 function useTwoThreads(req: ReplayRequest): boolean {
-  const threads = req.threads ?? 'auto';
-  if (threads !== 'auto') return threads === 2;
-  // OPT's pre-pass reads the inputs on this thread (a cheap pass next to the real one).
-  if (availableParallelism() < 2 || req.format === 'tlbt' || needsPrePass(req.machine)) return false;
-  let bytes = 0;
-  for (const path of req.paths) {
-    // stdin belongs to this thread; a .tlbt input needs no decoding thread.
-    if (path === '-' || path.endsWith('.tlbt')) return false;
-    try {
-      bytes += statSync(path).size;
-    } catch {
-      return false; // the single-threaded path reports the error
-    }
-  }
-  return bytes >= PIPELINE_MIN_BYTES;
+  if (req.threads !== 2) return false;
+  // The worker cannot read this thread's stdin, a .tlbt input has nothing to
+  // decode, and OPT and --alloc trace need the pre-pass (run on this thread).
+  if (req.format === 'tlbt' || needsPrePass(req.machine)) return false;
+  return req.paths.every((path) => path !== '-' && !path.endsWith('.tlbt'));
 }
 
 /** The inputs' bytes on disk, or null when one is stdin (or cannot be read: its error comes later). */

@@ -29,6 +29,16 @@ const expectOneLineError = (stderr: string, pattern: RegExp) => {
 };
 
 describe('tlbscope replay', () => {
+  it('reads stdin with --threads 2 (on one thread: the worker cannot read it)', () => {
+    const text = '[MEM] VA=0x1000, size=4, type=READ\n[MEM] VA=0x2000, size=4, type=WRITE\n';
+    const one = run(['replay', '-', '--json', '--threads', '1'], text);
+    const two = run(['replay', '-', '--json', '--threads', '2'], text);
+    expect([two.code, two.stderr]).toEqual([0, '']);
+    const counters = (out: string) => ({ ...JSON.parse(out), seconds: 0 });
+    expect(counters(two.stdout)).toEqual(counters(one.stdout));
+    expect(JSON.parse(two.stdout).records).toBe(2);
+  });
+
   it('prints a readable summary of the bundled trace', () => {
     const r = run(['replay', BUNDLED]);
     expect(r.code).toBe(0);

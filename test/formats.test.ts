@@ -237,6 +237,18 @@ describe('two threads (a decoding worker) give the same results as one', () => {
     expect([two.stopped, two.stats.records, two.bad.length]).toEqual([true, 1, 1]);
     await expect(replay([path, '/no/such/file'], { threads: 2 })).rejects.toThrow(/\/no\/such\/file: cannot open: no such file/);
   });
+
+  it('run on one thread when the machine needs a pre-pass (OPT, --alloc trace)', async () => {
+    // Four pages in six frames: the fourth fault must evict, and OPT knows A comes back.
+    const path = file(['0x1000', '0x2000', '0x3000', '0x4000', '0x1000'].map((va) => `[MEM] VA=${va}, size=4, type=READ`).join('\n'));
+    for (const machine of [
+      { ...DEFAULT_MACHINE, frames: 6, evict: 'opt' as const },
+      { ...DEFAULT_MACHINE, alloc: 'trace' as const },
+    ]) {
+      const one = await replay([path], { threads: 1, machine });
+      expect((await replay([path], { threads: 2, machine })).stats).toEqual(one.stats);
+    }
+  });
 });
 
 describe('per-frame counts', () => {
