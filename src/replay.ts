@@ -85,12 +85,13 @@ export async function feedInput(
 
 /**
  * auto is one thread. Two pay only where simulating costs far more than
- * decoding. Measured with `node dist/bench/run.js` (10M records, medians of
- * 3-5 interleaved runs; two threads against one): zipf 1.19x, uniform 1.01x,
- * chase 0.79x, seq 0.87x, and the real trace 0.62x (0.80x gzipped: one
- * thread already inflates on libuv's pool). Since the decoder hands accesses
- * straight to the machine, the event hand-off costs more than the decoding
- * thread saves.
+ * decoding. Two threads against one, `node dist/bench/run.js` (10M records,
+ * medians of 5 interleaved runs; the range over three such runs): zipf
+ * 1.11-1.27x, seq 0.87-1.08x, uniform 1.01-1.03x, chase 0.79-1.04x, and the
+ * real trace 0.62-0.76x (0.80x gzipped: one thread already inflates on
+ * libuv's pool). Traces of real programs have the real trace's locality,
+ * where the decoder's direct hand-off to the machine beats the pipeline's
+ * event hand-off.
  */
 function useTwoThreads(req: ReplayRequest): boolean {
   if (req.threads !== 2) return false;
