@@ -100,6 +100,18 @@ describe('WASM core equals the reference model', () => {
     expect(hugeRegionRuns, 'runs that faulted a huge region\'s page in (178 at the time of writing)').toBeGreaterThan(120);
   }, 600_000); // the reference replays every machine twice with OPT: minutes on a loaded machine
 
+  it('on 400 plain machines, which take the fast paths (runPlain, accessPlain, the decoders\' direct hand-off)', async () => {
+    // The machines above are rarely plain: a layout, maps, a frame limit, per-page counts or intervals all turn the checks on.
+    for (let seed = 9000; seed < 9400; seed++) {
+      const trace = randomTrace(seed);
+      const machine = randomMachine(seed);
+      const decode = { format: trace.format, sizeShift: trace.sizeShift };
+      const rng = new Rng(seed);
+      const got = await outcome(async () => (await core(trace.text, decode, machine, randomIo(rng))).stats);
+      expect(got, `seed ${seed} (${trace.format}, ${showMachine(machine)})`).toEqual(await outcome(() => referenceReplay(trace.text, decode, machine)));
+    }
+  });
+
   it('on every op mix and format with PCID on and off', async () => {
     for (const format of ['mem', 'lackey', 'execlog'] as const) {
       for (const opMix of ['reads', 'writes', 'fetches', 'mixed'] as const) {

@@ -386,6 +386,7 @@ function memTrace(w: TraceWriter, lines: number, mix: OpMix, sizeShift: boolean)
     if (rng.chance(0.3)) w.line(`[CR3] 0x${hex(rng.pick(spaces), rng)}${onCpu(', ')}`);
   }
   let current = spaces[0];
+  let lastAccess: string | null = null;
   for (let n = 0; n < lines; n++) {
     if (w.wantBad()) {
       w.line(badMemLine(w, sizeShift));
@@ -401,6 +402,8 @@ function memTrace(w: TraceWriter, lines: number, mix: OpMix, sizeShift: boolean)
         case 1: // switches, and now and then the same CR3 again
           if (rng.chance(0.7)) current = rng.pick(spaces);
           w.line(`[CR3] 0x${hex(current, rng)}${onCpu(', ')}`);
+          // The same page again in the new space: under PCID the L1's last entry is the old space's.
+          if (lastAccess !== null && rng.chance(0.3)) w.line(lastAccess);
           break;
         case 2:
           w.line(`[INVLPG] VA=0x${hex(w.address(), rng)}${onCpu(', ')}`);
@@ -421,6 +424,7 @@ function memTrace(w: TraceWriter, lines: number, mix: OpMix, sizeShift: boolean)
     if (withVcpu) line += `, vcpu=${w.cpu(cpus)}`;
     if (rng.chance(0.02)) line += `, insn=0x${hex(rng.bits(32), rng)}`;
     w.line(line);
+    lastAccess = line;
   }
   return spaces;
 }
