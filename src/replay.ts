@@ -17,7 +17,7 @@ export interface ReplayRequest extends CollectOptions {
   sizeShift: boolean;
   strict: boolean;
   machine: MachineConfig;
-  /** 2: decode on a worker thread while this one simulates; auto: 2 for large files on 2+ cores. */
+  /** 2: decode on a worker thread while this one simulates (see useTwoThreads); auto: one thread. */
   threads?: 1 | 2 | 'auto';
   /** Most WebAssembly memory the simulating core may use (--max-memory; default 4 GiB). */
   maxMemoryBytes?: number;

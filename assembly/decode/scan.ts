@@ -41,7 +41,8 @@ const K = memory.data<u8>([
   0x0f,0,0x0f,0,0x0f,0,0x0f,0,0x0f,0,0x0f,0,0x0f,0,0x0f,0,
   0xf0,0,0xf0,0,0xf0,0,0xf0,0,0xf0,0,0xf0,0,0xf0,0,0xf0,0,
 ], 16);
-const ZERO: usize = 0, SPACE: usize = 16, LOWER_A: usize = 32, NINE: usize = 48, FIVE: usize = 64, TEN: usize = 80;
+// Offsets into K: '0', the ASCII case bit, 'a', then 9, 5 and 10, then each 16-bit lane's low and high nibble masks.
+const CHAR_0: usize = 0, CASE_BIT: usize = 16, CHAR_A: usize = 32, NINE: usize = 48, FIVE: usize = 64, TEN: usize = 80;
 const LOW_NIBBLES: usize = 96, HIGH_NIBBLES: usize = 112;
 
 /**
@@ -53,8 +54,8 @@ const LOW_NIBBLES: usize = 96, HIGH_NIBBLES: usize = 112;
 @inline export function hexRun(p: usize, end: usize): usize {
   let c = v128.load(p);
   // le_u rather than lt_u: V8 has no unsigned compare, and le_u (min, eq) needs no negation.
-  let isDigit = i8x16.le_u(i8x16.sub(c, v128.load(K, ZERO)), v128.load(K, NINE));
-  let isLetter = i8x16.le_u(i8x16.sub(v128.or(c, v128.load(K, SPACE)), v128.load(K, LOWER_A)), v128.load(K, FIVE));
+  let isDigit = i8x16.le_u(i8x16.sub(c, v128.load(K, CHAR_0)), v128.load(K, NINE));
+  let isLetter = i8x16.le_u(i8x16.sub(v128.or(c, v128.load(K, CASE_BIT)), v128.load(K, CHAR_A)), v128.load(K, FIVE));
   let n = <usize>ctz(~i8x16.bitmask(v128.or(isDigit, isLetter)) | 0x10000);
   let room = end - p;
   if (n >= room) return room;
@@ -69,8 +70,8 @@ const LOW_NIBBLES: usize = 96, HIGH_NIBBLES: usize = 112;
 // @ts-ignore: decorator
 @inline export function hexValue(p: usize, n: usize): u64 {
   let c = v128.load(p);
-  let digit = i8x16.sub(c, v128.load(K, ZERO));
-  let letter = i8x16.add(i8x16.sub(v128.or(c, v128.load(K, SPACE)), v128.load(K, LOWER_A)), v128.load(K, TEN));
+  let digit = i8x16.sub(c, v128.load(K, CHAR_0));
+  let letter = i8x16.add(i8x16.sub(v128.or(c, v128.load(K, CASE_BIT)), v128.load(K, CHAR_A)), v128.load(K, TEN));
   let nibbles = v128.bitselect(digit, letter, i8x16.le_u(digit, v128.load(K, NINE)));
   // Lane i takes digit n-1-i, the i-th least significant; lanes past n get 0
   // (a negative index reads as >= 0x80, which swizzle maps to 0).

@@ -425,13 +425,18 @@ export function drainTranslationCounts(): void {
   settleFrameCounts();
 }
 
+/** Counts an access by its op: indexed rather than branched on, as the op is as unpredictable as the trace. */
+// @ts-ignore: decorator
+@inline function countAccess(op: u32): void {
+  let count = accessCounts + (<usize>op << 3);
+  store<u64>(count, load<u64>(count) + 1);
+}
+
 function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
   // Before anything counts: a snapshot due at this record's start sees the counters as they stand.
   if (intervalsOn) countRecordStart(flags);
   if (!currentUsed) firstAccessOfSpace();
-  // Indexed rather than branched on: the op is as unpredictable as the trace.
-  let count = accessCounts + (<usize>op << 3);
-  store<u64>(count, load<u64>(count) + 1);
+  countAccess(op);
   if (flags & (FLAG_PHYSICAL | FLAG_HAS_PA)) {
     if (flags & FLAG_HAS_PA) countPhysical(pa);
     if (flags & FLAG_PHYSICAL) {
@@ -586,8 +591,7 @@ export function plainOnCpu0(): bool {
   let first = va >> pageShift;
   let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
   if (((first ^ l1.lastKey) | (first ^ last)) == 0) {
-    let count = accessCounts + (<usize>op << 3);
-    store<u64>(count, load<u64>(count) + 1);
+    countAccess(op);
     l1.hitKnown(entryCount(l1, op));
   } else {
     accessPlainPages(l1, op, first, last);
@@ -597,8 +601,7 @@ export function plainOnCpu0(): bool {
 /** accessPlain() past its shortcut: the one call an access makes, the miss path inline in it once. */
 function accessPlainPages(l1: Tlb, op: u32, first: u64, last: u64): void {
   if (!currentUsed) firstAccessOfSpace();
-  let count = accessCounts + (<usize>op << 3);
-  store<u64>(count, load<u64>(count) + 1);
+  countAccess(op);
   if (last != first) crossings++;
   for (let vpn = first; ; vpn = last) {
     translatePlain(l1, vpn, op);

@@ -554,7 +554,6 @@ export class CoreSession {
   }
 }
 
-/** Reads u64s as two u32 halves: a BigInt per value is slow for millions of frames. */
 /** Makes obj[key] build() on first read, then keep the value; still an ordinary (enumerable) property to JSON, spreads and structured clones. */
 function lazily<T extends object, K extends keyof T>(obj: T, key: K, build: () => T[K]): void {
   Object.defineProperty(obj, key, {
@@ -565,10 +564,10 @@ function lazily<T extends object, K extends keyof T>(obj: T, key: K, build: () =
       Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
       return value;
     },
-    set: (value: T[K]) => Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true }),
   });
 }
 
+/** Reads u64s as two u32 halves: a BigInt per value is slow for millions of frames. */
 function u64s(buffer: ArrayBufferLike, ptr: number, length: number): (i: number) => number {
   const halves = new Uint32Array(buffer, ptr, 2 * length);
   return (i) => halves[2 * i + 1] * 2 ** 32 + halves[2 * i];
