@@ -7,10 +7,12 @@
 // of it (/tmp/perf-PID.map: start, size, "JS:wasm-function[N]-N-tier"), and
 // N is the function's index in the module, named by the build's text format
 // (build/tlbscope.wat). A function's Liftoff and TurboFan code are added
-// together: which of them runs depends on when V8 tiers up, so their split
-// varies from run to run, while the sum barely does.
+// together. Which of them runs depends on when V8 tiers up, so counts of one
+// build still vary by a few percent between runs (243 and 258 per record on
+// the real trace's first 2M lines): the replay runs --runs times (3) and each
+// count is the median.
 //
-//   node dist/bench/instructions.js [--top N] [--root DIR] TRACE [replay options...]
+//   node dist/bench/instructions.js [--top N] [--runs N] [--root DIR] TRACE [replay options...]
 //
 // The replay is `tlbscope replay TRACE --json --threads 1 [options]` of this
 // build, or of the built checkout at DIR (to compare two commits); about 50x
@@ -23,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/paths.js';
+import { median } from './startup.js';
 
 export interface FunctionCount {
   name: string;
@@ -139,24 +142,40 @@ export function countInstructions(
   }
 }
 
+/** Per function, the median over runs (a function missing from a run counts 0 there), largest first. */
+export function medianCounts(runs: FunctionCount[][]): FunctionCount[] {
+  const names = new Set(runs.flatMap((run) => run.map((f) => f.name)));
+  return [...names]
+    .map((name) => ({ name, instructions: median(runs.map((run) => run.find((f) => f.name === name)?.instructions ?? 0)) }))
+    .sort((a, b) => b.instructions - a.instructions);
+}
+
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     strict: false,
-    options: { top: { type: 'string', default: '12' }, root: { type: 'string' } },
+    options: { top: { type: 'string', default: '12' }, root: { type: 'string' }, runs: { type: 'string', default: '3' } },
   });
   const [trace, ...rest] = positionals;
-  if (!trace) {
-    process.stderr.write('usage: node dist/bench/instructions.js [--top N] [--root DIR] TRACE [replay options...]\n');
+  const runs = Number(values.runs);
+  if (!trace || !(runs >= 1)) {
+    process.stderr.write('usage: node dist/bench/instructions.js [--top N] [--runs N] [--root DIR] TRACE [replay options...]\n');
     process.exit(2);
   }
   try {
     const root = typeof values.root === 'string' ? resolve(values.root) : undefined;
-    const { records, total, functions } = countInstructions(trace, rest, root);
+    const counted = Array.from({ length: runs }, () => countInstructions(trace, rest, root));
+    const records = counted[0].records;
+    const totals = counted.map((c) => c.total);
+    const functions = medianCounts(counted.map((c) => c.functions));
     const fmt = (n: number) => n.toLocaleString('en-US');
-    console.log(`${trace}: ${fmt(records)} records, ${fmt(total)} instructions in WebAssembly (${(total / records).toFixed(1)} per record)`);
+    const perRecord = (n: number) => (n / records).toFixed(1);
+    console.log(
+      `${trace}: ${fmt(records)} records; instructions in WebAssembly, median of ${runs}: ${fmt(median(totals))} ` +
+        `(${perRecord(median(totals))} per record; runs ${totals.map(perRecord).join(', ')})`,
+    );
     for (const f of functions.slice(0, Number(values.top))) {
-      console.log(`${fmt(f.instructions).padStart(16)}  ${(f.instructions / records).toFixed(1).padStart(7)}/record  ${f.name}`);
+      console.log(`${fmt(f.instructions).padStart(16)}  ${perRecord(f.instructions).padStart(7)}/record  ${f.name}`);
     }
   } catch (err) {
     process.stderr.write(`instructions: ${(err as Error).message}\n`);

@@ -2,7 +2,7 @@
 // WebAssembly function through V8's perf map and the module's text format.
 
 import { describe, expect, it } from 'vitest';
-import { countByRange, wasmCodeRanges, wasmFunctionNames } from '../bench/instructions.js';
+import { countByRange, medianCounts, wasmCodeRanges, wasmFunctionNames } from '../bench/instructions.js';
 
 describe('bench/instructions', () => {
   it('numbers functions after the imports', () => {
@@ -45,5 +45,17 @@ describe('bench/instructions', () => {
         [2, 9],
       ]),
     );
+  });
+
+  it('takes each function\'s median over runs, a function missing from a run counting 0 there', () => {
+    const runs = [
+      [{ name: 'a', instructions: 10 }, { name: 'b', instructions: 7 }],
+      [{ name: 'a', instructions: 30 }],
+      [{ name: 'a', instructions: 20 }, { name: 'b', instructions: 5 }],
+    ];
+    expect(medianCounts(runs)).toEqual([
+      { name: 'a', instructions: 20 },
+      { name: 'b', instructions: 5 },
+    ]);
   });
 });
