@@ -184,6 +184,23 @@ describe('corners where the core once disagreed with docs/metrics.md', () => {
     ]);
   });
 
+  it('an access from the page before the L1\'s last page into it crosses', async () => {
+    // Pin's accesses go through the batch (runPlain), which counts repeats of
+    // the L1's last page by address arithmetic: an access that starts one
+    // byte below that page must not pass for one inside it.
+    const pin = { format: 'pin', sizeShift: false } as const;
+    const trace = [
+      '0x400000: R 0x5000 4',
+      '0x400004: R 0x4fff 2', // pages 4 and 5
+      '0x400008: W 0x5ffc 4', // page 5 again: the L1's last page is now 5
+      '0x40000c: W 0x5ffe 4', // pages 5 and 6
+    ].join('\n');
+    const stats = await core(trace, pin, DEFAULT_MACHINE);
+    expect(stats.crossings).toBe(2);
+    expect(stats.tlb.l1d).toMatchObject({ lookups: 6, misses: 3 });
+    expect(stats).toEqual(referenceReplay(trace, pin, DEFAULT_MACHINE));
+  });
+
   it('under PCID, the same page number in another space is not the L1\'s last entry', async () => {
     // The plain machine knows the L1's last entry by page number alone, so a
     // switch must make it forget: the second access misses and faults.

@@ -553,24 +553,114 @@ export function runBatch(batch: usize, count: i32): void {
   l1.lastKey = vpn;
 }
 
+// runPlain counts a repeat of an L1's last page (most accesses) in one local,
+// HIT_BITS per op, and hands the counts over (addHits) before anything else
+// can read the counters or move the last entries: so the common case stores
+// nothing, and the loop keeps the L1s' last page numbers in registers.
+const HIT_BITS: u64 = 21;
+const HIT_MASK: u64 = (<u64>1 << HIT_BITS) - 1;
+/** Events per span, so that no op's count can reach HIT_MASK. */
+const HIT_SPAN: usize = (<usize>1 << 20) * EVENT_BYTES;
+
+/** Hands over the hits runPlain counted: each op's accesses, and the lookups and entry counts of its L1's last entry. */
+function addHits(hits: u64): void {
+  let reads = hits & HIT_MASK;
+  let writes = (hits >> HIT_BITS) & HIT_MASK;
+  let fetches = hits >> (2 * HIT_BITS);
+  store<u64>(accessCounts, load<u64>(accessCounts) + reads);
+  store<u64>(accessCounts, load<u64>(accessCounts, 8) + writes, 8);
+  store<u64>(accessCounts, load<u64>(accessCounts, 16) + fetches, 16);
+  l1d!.hitsKnown(reads, writes);
+  l1i!.hitsKnown(fetches, 0);
+}
+
 /** runAny() for the plain machine: an ordinary access needs none of the checks. */
 function runPlain(batch: usize, end: usize): void {
-  for (let e = batch; e < end; e += EVENT_BYTES) {
-    let word = load<u32>(e, 20); // op, flags, cpu
-    let cpu = word >> 16;
-    if (cpu != activeCpu) switchCpu(cpu);
+  for (let span = batch; span < end; span += HIT_SPAN) {
+    runPlainSpan(span, min<usize>(span + HIT_SPAN, end));
+  }
+}
+
+function runPlainSpan(batch: usize, end: usize): void {
+  let e = batch;
+  for (;;) {
+    e = countHits(e, end);
+    if (e >= end) return;
+    let word = load<u32>(e, 20);
     let op = word & 0xff;
-    let va = load<u64>(e);
-    if (op <= <u32>OP_FETCH) {
-      let flags = (word >> 8) & 0xff;
-      if (flags & (FLAG_PHYSICAL | FLAG_HAS_PA)) {
-        access(op, va, load<u32>(e, 16), flags, load<u64>(e, 8));
-        continue;
-      }
-      accessPlain(op, va, load<u32>(e, 16));
+    if ((word >> 16) == activeCpu && op <= <u32>OP_FETCH && (word & ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8)) == 0) {
+      let va = load<u64>(e);
+      let last = (va + <u64>max<i64>(<i64>load<u32>(e, 16) - 1, 0)) >> pageShift;
+      accessPlainPages(select<Tlb>(l1i!, l1d!, op == OP_FETCH), op, va >> pageShift, last);
     } else {
-      control(op, va, e);
+      runPlainEvent(e, word);
     }
+    e += EVENT_BYTES;
+  }
+}
+
+/**
+ * Counts the events from e on that repeat their L1's last page on the
+ * active CPU, up to the first that does not (or end), which it returns. No
+ * call inside the loop, so that V8 keeps its values in registers.
+ */
+function countHits(e: usize, end: usize): usize {
+  // Per op (read, write, fetch; none for 3): the first address of its L1's
+  // last page, the page's size (0: no last page), and one in its count.
+  // Rows in memory rather than locals, so that V8 keeps the loop's values in
+  // registers.
+  let pageBytes = <u64>1 << pageShift;
+  setHitRow(0, l1d!, pageBytes, 1);
+  setHitRow(1, l1d!, pageBytes, <u64>1 << HIT_BITS);
+  setHitRow(2, l1i!, pageBytes, <u64>1 << (2 * HIT_BITS));
+  let hits: u64 = 0;
+  let cpu = activeCpu << 16;
+  for (; e < end; e += EVENT_BYTES) {
+    let word = load<u32>(e, 20); // op, flags, cpu
+    let row = HIT_ROWS + (<usize>(word & 3) << 5);
+    // Nonzero: another CPU, a physical address, or op 4 and up (op 3's row never matches).
+    let other = (word & PLAIN_BITS) ^ cpu;
+    // Both below the (power-of-two) page size, so their OR is: the access's
+    // first and last bytes lie in the L1's last page. (A size of 0 at the
+    // page's start wraps: counted in full, correctly.)
+    let first = load<u64>(e) - load<u64>(row);
+    let last = first + <u64>load<u32>(e, 16) - 1;
+    if ((other != 0) | ((first | last) >= load<u64>(row, 8))) break;
+    hits += load<u64>(row, 16);
+  }
+  if (hits != 0) addHits(hits);
+  return e;
+}
+
+/** countHits()' rows: u64 page start, page size, one; 32 bytes each. */
+const HIT_ROWS = memory.data(4 * 32, 32);
+/** An event's op, flags and cpu (bytes 20-23) with these bits equal to the active CPU's may be counted by countHits(). */
+const PLAIN_BITS: u32 = 0xffff_0000 | ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8) | 0xfc;
+
+// @ts-ignore: decorator
+@inline function setHitRow(op: usize, l1: Tlb, pageBytes: u64, one: u64): void {
+  let key = l1.lastKey;
+  let row = HIT_ROWS + (op << 5);
+  store<u64>(row, key << pageShift);
+  store<u64>(row, key == NO_TAG ? 0 : pageBytes, 8);
+  store<u64>(row, one, 16);
+}
+
+/** runPlain's events other than a plain access on the active CPU. */
+function runPlainEvent(e: usize, word: u32): void {
+  let cpu = word >> 16;
+  if (cpu != activeCpu) switchCpu(cpu);
+  let op = word & 0xff;
+  let va = load<u64>(e);
+  if (op <= <u32>OP_FETCH) {
+    let flags = (word >> 8) & 0xff;
+    if (flags & (FLAG_PHYSICAL | FLAG_HAS_PA)) {
+      access(op, va, load<u32>(e, 16), flags, load<u64>(e, 8));
+    } else {
+      accessPlain(op, va, load<u32>(e, 16));
+    }
+  } else {
+    control(op, va, e);
   }
 }
 

@@ -135,6 +135,17 @@ export class Tlb {
     }
   }
 
+  /** hitKnown() `first` times at count offset 0 and `second` times at countBytes. */
+  hitsKnown(first: u64, second: u64): void {
+    this.lookups += first + second;
+    if (this.counting) {
+      let at = this.counts + this.lastSlot;
+      store<u64>(at, load<u64>(at) + first);
+      at += this.countBytes;
+      store<u64>(at, load<u64>(at) + second);
+    }
+  }
+
   /** The set scan: lookup() without the last-entry shortcut (exact either way). */
   // @ts-ignore: decorator
   @inline lookupSet(tag: u64, vpn: u64, count: usize): i64 {
