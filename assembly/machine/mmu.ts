@@ -614,25 +614,25 @@ function countHits(e: usize, end: usize): usize {
   setHitRow(1, l1d!, pageBytes, <u64>1 << HIT_BITS);
   setHitRow(2, l1i!, pageBytes, <u64>1 << (2 * HIT_BITS));
   let hits: u64 = 0;
-  let cpu = activeCpu << 16;
   for (; e < end; e += EVENT_BYTES) {
     let word = load<u32>(e, 20); // op, flags, cpu
-    let row = HIT_ROWS + (<usize>(word & 3) << 5);
+    let row = <usize>(word & 3) << 5; // from HIT_ROWS
     // Nonzero: another CPU, a physical address, or op 4 and up (op 3's row never matches).
-    let other = (word & PLAIN_BITS) ^ cpu;
+    let other = (word & PLAIN_BITS) ^ load<u32>(row, HIT_ROWS + 24);
     // Both below the (power-of-two) page size, so their OR is: the access's
     // first and last bytes lie in the L1's last page. (A size of 0 at the
     // page's start wraps: counted in full, correctly.)
-    let first = load<u64>(e) - load<u64>(row);
+    let first = load<u64>(e) - load<u64>(row, HIT_ROWS);
     let last = first + <u64>load<u32>(e, 16) - 1;
-    if ((other != 0) | ((first | last) >= load<u64>(row, 8))) break;
-    hits += load<u64>(row, 16);
+    if (other != 0) break;
+    if ((first | last) >= load<u64>(row, HIT_ROWS + 8)) break;
+    hits += load<u64>(row, HIT_ROWS + 16);
   }
   if (hits != 0) addHits(hits);
   return e;
 }
 
-/** countHits()' rows: u64 page start, page size, one; 32 bytes each. */
+/** countHits()' rows: u64 page start, page size, one, u32 the active CPU's bits; 32 bytes each. */
 const HIT_ROWS = memory.data(4 * 32, 32);
 /** An event's op, flags and cpu (bytes 20-23) with these bits equal to the active CPU's may be counted by countHits(). */
 const PLAIN_BITS: u32 = 0xffff_0000 | ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8) | 0xfc;
@@ -644,6 +644,7 @@ const PLAIN_BITS: u32 = 0xffff_0000 | ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8) | 0xf
   store<u64>(row, key << pageShift);
   store<u64>(row, key == NO_TAG ? 0 : pageBytes, 8);
   store<u64>(row, one, 16);
+  store<u32>(row, activeCpu << 16, 24);
 }
 
 /** runPlain's events other than a plain access on the active CPU. */
