@@ -77,6 +77,7 @@ interface Row {
 
 const W1 = 'wasm 1 thread';
 const W2 = 'wasm 2 threads';
+const WB = 'wasm';
 const C = 'C -O2';
 const REF = 'reference (TS)';
 const W1_REF = 'wasm 1 thread';
@@ -214,7 +215,6 @@ interface Ratios {
   wasmVsC: number | null;
   twoThreadsVsC: number | null;
   binaryVsCBinary: number | null;
-  binaryTwoThreadsVsCBinary: number | null;
   binaryVsCText: number | null;
   twoThreadsVsOne: number | null;
   wasmVsReference: number | null;
@@ -233,8 +233,7 @@ function runPoint(
   if (cli) {
     engines.push({ name: W1, input: 'text', ...on(trace, records), cmd: [node, cli, 'replay', trace, '--json', '--threads', '1'] });
     engines.push({ name: W2, input: 'text', ...on(trace, records), cmd: [node, cli, 'replay', trace, '--json', '--threads', '2'] });
-    engines.push({ name: W1, input: '.tlbt', ...on(binary!, records), cmd: [node, cli, 'replay', binary!, '--json', '--threads', '1'] });
-    engines.push({ name: W2, input: '.tlbt', ...on(binary!, records), cmd: [node, cli, 'replay', binary!, '--json', '--threads', '2'] });
+    engines.push({ name: WB, input: '.tlbt', ...on(binary!, records), cmd: [node, cli, 'replay', binary!, '--json'] });
   }
   if (native) {
     engines.push({ name: C, input: 'text', ...on(trace, records), cmd: [native, trace] });
@@ -300,13 +299,11 @@ function runPoint(
   const w1 = find(W1, 'text', trace);
   const cText = find(C, 'text', trace);
   const cBinary = binary ? find(C, '.tlbt', binary) : undefined;
-  const wBinary = binary ? find(W1, '.tlbt', binary) : undefined;
-  const w2Binary = binary ? find(W2, '.tlbt', binary) : undefined;
+  const wBinary = binary ? find(WB, '.tlbt', binary) : undefined;
   const ratios: Ratios = {
     wasmVsC: ratio(cText, w1),
     twoThreadsVsC: ratio(cText, find(W2, 'text', trace)),
     binaryVsCBinary: ratio(cBinary, wBinary),
-    binaryTwoThreadsVsCBinary: ratio(cBinary, w2Binary),
     binaryVsCText: ratio(cText, wBinary),
     twoThreadsVsOne: ratio(w1, find(W2, 'text', trace)),
     wasmVsReference: refTrace ? ratio(find(REF, 'text', refTrace), find(W1_REF, 'text', refTrace)) : null,
@@ -344,10 +341,10 @@ function printPoint(p: Point, reps: number): void {
 
 function printSummary(points: Point[]): void {
   const rows = [
-    ['kind', 'wasm/C', '2 threads/C', '.tlbt/C .tlbt', '.tlbt 2 threads/C .tlbt', '.tlbt/C text', '2 threads/1', 'wasm/TS ref'],
+    ['kind', 'wasm/C', '2 threads/C', '.tlbt/C .tlbt', '.tlbt/C text', '2 threads/1', 'wasm/TS ref'],
     ...points.map((p) => {
       const r = p.ratios;
-      return [p.kind, ...[r.wasmVsC, r.twoThreadsVsC, r.binaryVsCBinary, r.binaryTwoThreadsVsCBinary, r.binaryVsCText, r.twoThreadsVsOne, r.wasmVsReference].map((x) => fixed(x, 2))];
+      return [p.kind, ...[r.wasmVsC, r.twoThreadsVsC, r.binaryVsCBinary, r.binaryVsCText, r.twoThreadsVsOne, r.wasmVsReference].map((x) => fixed(x, 2))];
     }),
   ];
   console.log('\nspeed ratios (baseline median seconds / engine median seconds; above 1: the engine is faster); counters identical');

@@ -44,8 +44,8 @@ interface OpenInput {
   format: Format;
 }
 
-export async function openInput(path: string, forced?: Format, readAhead = false): Promise<OpenInput> {
-  const opened = await openSource(path, readAhead);
+export async function openInput(path: string, forced?: Format): Promise<OpenInput> {
+  const opened = await openSource(path);
   try {
     const { head, source } = await peek(opened, SNIFF_BYTES);
     const format = forced ?? sniffFormat(head);
@@ -96,8 +96,7 @@ export async function feedInput(
 function useTwoThreads(req: ReplayRequest): boolean {
   if (req.threads !== 2) return false;
   // The worker cannot read this thread's stdin, a .tlbt input has nothing to
-  // decode, and OPT and --alloc trace need the pre-pass (run on this thread):
-  // those read their files ahead instead (feedPaths' readAhead).
+  // decode, and OPT and --alloc trace need the pre-pass (run on this thread).
   if (req.format === 'tlbt' || needsPrePass(req.machine)) return false;
   return req.paths.every((path) => path !== '-' && !path.endsWith('.tlbt'));
 }
@@ -135,7 +134,6 @@ export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
   const { traces, formats, stopped } = await feedPaths(session, req.paths, req.format, {
     onBadLine: req.onBadLine,
     onProgress: req.onProgress,
-    readAhead: req.threads === 2,
   });
   return { traces, formats, stats: session.stats(), seconds: (performance.now() - start) / 1000, stopped };
 }
@@ -149,14 +147,14 @@ export async function feedPaths(
   session: CoreSession,
   paths: string[],
   format: Format | undefined,
-  hooks: Pick<ReplayRequest, 'onBadLine' | 'onProgress'> & { readAhead?: boolean } = {},
+  hooks: Pick<ReplayRequest, 'onBadLine' | 'onProgress'> = {},
 ): Promise<{ traces: string[]; formats: Format[]; stopped: boolean }> {
   const total = hooks.onProgress ? totalDiskBytes(paths) : null;
   let doneBytes = 0;
   const traces: string[] = [];
   const formats: Format[] = [];
   for (const path of paths) {
-    const input = await openInput(path, format, hooks.readAhead);
+    const input = await openInput(path, format);
     const name = input.source.name;
     traces.push(name);
     formats.push(input.format);

@@ -3,7 +3,7 @@
 // trace, and the binary .tlbt format, which must replay exactly like the text
 // it was converted from.
 
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -17,7 +17,6 @@ import { readTrace, tracePath } from './answers.js';
 import { randomMachine, randomTrace } from './gen.js';
 import { CoreSession, type BadLine } from '../src/engine/core.js';
 import { bufferSource } from '../src/input/source.js';
-import { ReadAheadSource } from '../src/input/read-ahead.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-formats-'));
 let fileCount = 0;
@@ -44,10 +43,8 @@ async function viaTlbt(paths: string[], extra: Partial<ReplayRequest> = {}): Pro
   const out = file('', '.tlbt');
   const converted = await convertPaths({ paths, output: out, sizeShift: extra.sizeShift ?? false, strict: false, format: extra.format });
   expect(converted.stopped).toBe(false);
-  const result = await replay([out], { ...extra, format: undefined, threads: 1 });
+  const result = await replay([out], { ...extra, format: undefined });
   expect(result.formats).toEqual(['tlbt']);
-  // Two threads: the file is read ahead while this thread simulates.
-  expect((await replay([out], { ...extra, format: undefined, threads: 2 })).stats).toEqual(result.stats);
   return result.stats;
 }
 
@@ -191,39 +188,6 @@ describe('the binary .tlbt format', () => {
     const newer = readFileSync(out);
     newer.writeUInt16LE(2, 8);
     await expect(replay([file(newer, '.tlbt')])).rejects.toThrow(/version 2; this tlbscope reads version 1/);
-  });
-});
-
-describe('reading ahead (--threads 2 on a file the worker cannot decode)', () => {
-  it('hands out every byte in order, whatever the sizes asked for and the chunk size', async () => {
-    const bytes = Buffer.alloc(1_000_003);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
-    const path = file(bytes, '.bin');
-    for (const chunkBytes of [4096, 65_537, 1 << 20, 4 << 20]) {
-      let closed = 0;
-      const fd = openSync(path, 'r');
-      const source = new ReadAheadSource(path, fd, bytes.length, () => (closeSync(fd), closed++), chunkBytes);
-      const got: Buffer[] = [];
-      for (let size = 1, n = -1; n !== 0; size = (size * 7 + 3) % 300_000 + 1) {
-        const into = Buffer.alloc(size);
-        n = await source.read(into);
-        got.push(into.subarray(0, n));
-      }
-      expect(Buffer.concat(got).equals(bytes), `chunks of ${chunkBytes}`).toBe(true);
-      expect(source.diskPosition()).toBe(bytes.length);
-      expect(await source.read(Buffer.alloc(10))).toBe(0);
-      source.close();
-      source.close();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(closed).toBe(1);
-    }
-  });
-
-  it('replays a text trace that needs a pre-pass, and an empty file\'s error is the usual one', async () => {
-    const path = file(['0x1000', '0x2000', '0x3000', '0x1000'].map((va) => `[MEM] VA=${va}, size=4, type=READ`).join('\n'));
-    const machine = { ...DEFAULT_MACHINE, frames: 6, evict: 'opt' as const };
-    expect((await replay([path], { threads: 2, machine })).stats).toEqual((await replay([path], { threads: 1, machine })).stats);
-    await expect(replay([file('')], { threads: 2, format: 'tlbt' })).rejects.toThrow(/not a \.tlbt file/);
   });
 });
 

@@ -45,7 +45,7 @@ async function run(job: DecodeJob): Promise<DecodeOutcome> {
     const progress = job.progress ? new Float64Array(job.progress) : null;
     let doneBytes = 0;
     for (const path of job.paths) {
-      const input = await openInput(path, job.format, true);
+      const input = await openInput(path, job.format);
       const name = input.source.name;
       outcome.traces.push(name);
       outcome.formats.push(input.format);

@@ -114,8 +114,7 @@ function openError(path: string, err: unknown): UserError {
   return new UserError(`${path}: cannot open: ${why}`);
 }
 
-/** `readAhead`: a plain file is read on a worker thread (read-ahead.ts). */
-export async function openSource(path: string, readAhead = false): Promise<ByteSource> {
+export async function openSource(path: string): Promise<ByteSource> {
   if (path === '-') return openStdin();
   let fd: number;
   try {
@@ -127,11 +126,7 @@ export async function openSource(path: string, readAhead = false): Promise<ByteS
   const size = fstatSync(fd).size;
   const head = new Uint8Array(2);
   const n = readSync(fd, head, 0, 2, 0);
-  if (!isGzip(head.subarray(0, n))) {
-    if (!readAhead) return new FileSource(path, fd, size);
-    const { ReadAheadSource } = await import('./read-ahead.js'); // only for --threads 2: keeps start-up short
-    return new ReadAheadSource(path, fd, size, () => closeSync(fd));
-  }
+  if (!isGzip(head.subarray(0, n))) return new FileSource(path, fd, size);
   const small = size <= SMALL_GZIP_BYTES ? inflateSmall(path, fd, size) : null;
   closeSync(fd);
   return small ?? gunzipped(path, createReadStream(path, { highWaterMark: 1 << 20 }), size);
