@@ -551,6 +551,16 @@ export function runBatch(batch: usize, count: i32): void {
   if (!currentRooted) makeRoot();
   resolvePastLast(l1, vpn, tagOf(vpn), currentSpace, <u64>currentSpace, entryCount(l1, op), pageShift);
   l1.lastKey = vpn;
+  // countHits()' rows of this L1 (reads and writes share the L1d's).
+  let base = vpn << pageShift;
+  let pageBytes = <u64>1 << pageShift;
+  let row = select<usize>(HIT_ROWS + 2 * 32, HIT_ROWS, op == OP_FETCH);
+  store<u64>(row, base);
+  store<u64>(row, pageBytes, 8);
+  if (op != OP_FETCH) {
+    store<u64>(row, base, 32);
+    store<u64>(row, pageBytes, 40);
+  }
 }
 
 // runPlain counts a repeat of an L1's last page (most accesses) in one local,
@@ -583,21 +593,45 @@ function runPlain(batch: usize, end: usize): void {
 
 function runPlainSpan(batch: usize, end: usize): void {
   let e = batch;
+  loadHitRows();
   for (;;) {
     e = countHits(e, end);
-    if (e >= end) return;
+    if (e >= end) break;
     let word = load<u32>(e, 20);
     let op = word & 0xff;
     if ((word >> 16) == activeCpu && op <= <u32>OP_FETCH && (word & ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8)) == 0) {
+      // Only this op's L1 moves its last entry (the plain machine evicts no
+      // pages), so only its hits are handed over first; translatePlain()
+      // sets its rows.
       let va = load<u64>(e);
       let last = (va + <u64>max<i64>(<i64>load<u32>(e, 16) - 1, 0)) >> pageShift;
-      accessPlainPages(select<Tlb>(l1i!, l1d!, op == OP_FETCH), op, va >> pageShift, last);
+      let fetch = op == OP_FETCH;
+      let mine = pendingHits & select<u64>(~D_HITS, D_HITS, fetch);
+      if (mine != 0) {
+        addHits(mine);
+        pendingHits ^= mine;
+      }
+      accessPlainPages(select<Tlb>(l1i!, l1d!, fetch), op, va >> pageShift, last);
     } else {
+      if (pendingHits != 0) {
+        addHits(pendingHits);
+        pendingHits = 0;
+      }
       runPlainEvent(e, word);
+      loadHitRows();
     }
     e += EVENT_BYTES;
   }
+  if (pendingHits != 0) {
+    addHits(pendingHits);
+    pendingHits = 0;
+  }
 }
+
+/** Hits counted by countHits() and not yet handed over (runPlainSpan's). */
+let pendingHits: u64 = 0;
+/** The L1d's part of `hits`: reads and writes. */
+const D_HITS: u64 = (<u64>1 << (2 * HIT_BITS)) - 1;
 
 /**
  * Counts the events from e on that repeat their L1's last page on the
@@ -605,15 +639,11 @@ function runPlainSpan(batch: usize, end: usize): void {
  * call inside the loop, so that V8 keeps its values in registers.
  */
 function countHits(e: usize, end: usize): usize {
-  // Per op (read, write, fetch; none for 3): the first address of its L1's
-  // last page, the page's size (0: no last page), and one in its count.
-  // Rows in memory rather than locals, so that V8 keeps the loop's values in
-  // registers.
-  let pageBytes = <u64>1 << pageShift;
-  setHitRow(0, l1d!, pageBytes, 1);
-  setHitRow(1, l1d!, pageBytes, <u64>1 << HIT_BITS);
-  setHitRow(2, l1i!, pageBytes, <u64>1 << (2 * HIT_BITS));
-  let hits: u64 = 0;
+  // Per op (read, write, fetch; none for 3), rows in memory rather than
+  // locals (so that V8 keeps the loop's values in registers): the first
+  // address of its L1's last page, the page's size (0: no last page), and
+  // one in its count.
+  let hits = pendingHits;
   for (; e < end; e += EVENT_BYTES) {
     let word = load<u32>(e, 20); // op, flags, cpu
     let row = <usize>(word & 3) << 5; // from HIT_ROWS
@@ -628,8 +658,16 @@ function countHits(e: usize, end: usize): usize {
     if ((first | last) >= load<u64>(row, HIT_ROWS + 8)) break;
     hits += load<u64>(row, HIT_ROWS + 16);
   }
-  if (hits != 0) addHits(hits);
+  pendingHits = hits;
   return e;
+}
+
+/** Sets countHits()' rows from the L1s' last pages. */
+function loadHitRows(): void {
+  let pageBytes = <u64>1 << pageShift;
+  setHitRow(0, l1d!, pageBytes, 1);
+  setHitRow(1, l1d!, pageBytes, <u64>1 << HIT_BITS);
+  setHitRow(2, l1i!, pageBytes, <u64>1 << (2 * HIT_BITS));
 }
 
 /** countHits()' rows: u64 page start, page size, one, u32 the active CPU's bits; 32 bytes each. */
