@@ -551,16 +551,6 @@ export function runBatch(batch: usize, count: i32): void {
   if (!currentRooted) makeRoot();
   resolvePastLast(l1, vpn, tagOf(vpn), currentSpace, <u64>currentSpace, entryCount(l1, op), pageShift);
   l1.lastKey = vpn;
-  // countHits()' rows of this L1 (reads and writes share the L1d's).
-  let base = vpn << pageShift;
-  let pageBytes = <u64>1 << pageShift;
-  let row = select<usize>(HIT_ROWS + 2 * 32, HIT_ROWS, op == OP_FETCH);
-  store<u64>(row, base);
-  store<u64>(row, pageBytes, 8);
-  if (op != OP_FETCH) {
-    store<u64>(row, base, 32);
-    store<u64>(row, pageBytes, 40);
-  }
 }
 
 // runPlain counts a repeat of an L1's last page (most accesses) in one local,
@@ -601,8 +591,7 @@ function runPlainSpan(batch: usize, end: usize): void {
     let op = word & 0xff;
     if ((word >> 16) == activeCpu && op <= <u32>OP_FETCH && (word & ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8)) == 0) {
       // Only this op's L1 moves its last entry (the plain machine evicts no
-      // pages), so only its hits are handed over first; translatePlain()
-      // sets its rows.
+      // pages), so only its hits are handed over first and only its rows set after.
       let va = load<u64>(e);
       let last = (va + <u64>max<i64>(<i64>load<u32>(e, 16) - 1, 0)) >> pageShift;
       let fetch = op == OP_FETCH;
@@ -611,7 +600,15 @@ function runPlainSpan(batch: usize, end: usize): void {
         addHits(mine);
         pendingHits ^= mine;
       }
-      accessPlainPages(select<Tlb>(l1i!, l1d!, fetch), op, va >> pageShift, last);
+      let pageBytes = <u64>1 << pageShift;
+      if (fetch) {
+        accessPlainPages(l1i!, op, va >> pageShift, last);
+        setHitPage(2, l1i!, pageBytes);
+      } else {
+        accessPlainPages(l1d!, op, va >> pageShift, last);
+        setHitPage(0, l1d!, pageBytes);
+        setHitPage(1, l1d!, pageBytes);
+      }
     } else {
       if (pendingHits != 0) {
         addHits(pendingHits);
@@ -677,12 +674,19 @@ const PLAIN_BITS: u32 = 0xffff_0000 | ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8) | 0xf
 
 // @ts-ignore: decorator
 @inline function setHitRow(op: usize, l1: Tlb, pageBytes: u64, one: u64): void {
+  let row = HIT_ROWS + (op << 5);
+  setHitPage(op, l1, pageBytes);
+  store<u64>(row, one, 16);
+  store<u32>(row, activeCpu << 16, 24);
+}
+
+/** A row's page: the L1's last (its start and size), or none (size 0). */
+// @ts-ignore: decorator
+@inline function setHitPage(op: usize, l1: Tlb, pageBytes: u64): void {
   let key = l1.lastKey;
   let row = HIT_ROWS + (op << 5);
   store<u64>(row, key << pageShift);
   store<u64>(row, key == NO_TAG ? 0 : pageBytes, 8);
-  store<u64>(row, one, 16);
-  store<u32>(row, activeCpu << 16, 24);
 }
 
 /** runPlain's events other than a plain access on the active CPU. */
