@@ -555,8 +555,8 @@ export function runBatch(batch: usize, count: i32): void {
 
 // runPlain counts a repeat of an L1's last page (most accesses) in one local,
 // HIT_BITS per op, and hands the counts over (addHits) before anything else
-// can read the counters or move the last entries: so the common case stores
-// nothing, and the loop keeps the L1s' last page numbers in registers.
+// can read the counters or move that L1's last entry: so the common case
+// stores nothing, in a loop without calls (countHits).
 const HIT_BITS: u64 = 21;
 const HIT_MASK: u64 = (<u64>1 << HIT_BITS) - 1;
 /** Events per span, so that no op's count can reach HIT_MASK. */
