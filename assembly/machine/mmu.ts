@@ -10,7 +10,7 @@ import { countRecordStart, intervalsOn } from "../observers/intervals";
 import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
 import { settleFrameCounts } from "../observers/pfn";
-import { EVENT_BYTES } from "../records";
+import { EVENT_BYTES, lastByte } from "../records";
 import { Tlb, NO_TAG } from "./tlb";
 import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
 import { SpaceNames } from "./spaces";
@@ -447,7 +447,7 @@ function access(op: u32, va: u64, size: u32, flags: u32, pa: u64): void {
     }
   }
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
-  let end = va + <u64>(size == 0 ? 0 : size - 1);  // the last byte
+  let end = lastByte(va, size);
   if (traceFrames) {
     accessTraced(l1, op, va, end, pa, (flags & FLAG_HAS_PA) != 0);
     return;
@@ -547,7 +547,7 @@ export function runBatch(batch: usize, count: i32): void {
     nonCanonical++;
     return;
   }
-  // No last-entry check: accessPlain() made its own, and the set scan is exact anyway.
+  // No last-entry check: the callers made their own (accessPlain, countHits), and the set scan is exact anyway.
   if (!currentRooted) makeRoot();
   resolvePastLast(l1, vpn, tagOf(vpn), currentSpace, <u64>currentSpace, entryCount(l1, op), pageShift);
   l1.lastKey = vpn;
@@ -593,7 +593,7 @@ function runPlainSpan(batch: usize, end: usize): void {
       // Only this op's L1 moves its last entry (the plain machine evicts no
       // pages), so only its hits are handed over first and only its rows set after.
       let va = load<u64>(e);
-      let last = (va + <u64>max<i64>(<i64>load<u32>(e, 16) - 1, 0)) >> pageShift;
+      let last = lastByte(va, load<u32>(e, 16)) >> pageShift;
       let fetch = op == OP_FETCH;
       let mine = pendingHits & select<u64>(~D_HITS, D_HITS, fetch);
       if (mine != 0) {
@@ -722,7 +722,7 @@ export function plainOnCpu0(): bool {
 @inline export function accessPlain(op: u32, va: u64, size: u32): void {
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
   let first = va >> pageShift;
-  let last = (va + <u64>(size == 0 ? 0 : size - 1)) >> pageShift;
+  let last = lastByte(va, size) >> pageShift;
   if (((first ^ l1.lastKey) | (first ^ last)) == 0) {
     countAccess(op);
     l1.hitKnown(entryCount(l1, op));

@@ -19,7 +19,7 @@ import {
   OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, FLAG_PHYSICAL,
   SWEEP_L1D, SWEEP_L1I, SWEEP_L2,
 } from "../abi";
-import { EVENT_BYTES } from "../records";
+import { EVENT_BYTES, lastByte } from "../records";
 import { Tlb, NO_TAG } from "../machine/tlb";
 import { SpaceNames } from "../machine/spaces";
 import { translatable, vpnBits } from "../machine/pagetable";
@@ -254,7 +254,7 @@ function access(op: u32, va: u64, size: u32, flags: u32): void {
     store<u64>(sweepAccessCounts, load<u64>(sweepAccessCounts, 24) + 1, 24);
     return;
   }
-  let end = va + <u64>(size == 0 ? 0 : size - 1);
+  let end = lastByte(va, size);
   for (let i = 0, n = streams.length; i < n; i++) {
     let s = unchecked(streams[i]);
     if (!s.wants(op)) continue;
