@@ -236,8 +236,8 @@ function switchTo(cr3: u64): void {
   contextSwitches++;
   currentSpace = id;
   // A page number names an entry only in its space (PCID keeps the entries).
-  l1d!.lastKey = NO_TAG;
-  l1i!.lastKey = NO_TAG;
+  l1d!.forgetRows();
+  l1i!.forgetRows();
   currentUsed = spaceUsed[id];
   currentRooted = rooted[id];
   currentMap = spaceMaps[id];
@@ -540,7 +540,7 @@ export function runBatch(batch: usize, count: i32): void {
   else runAny(batch, end);
 }
 
-/** translate() for the plain machine (no tracking); names the L1's last entry by vpn after. */
+/** translate() for the plain machine (no tracking). */
 // @ts-ignore: decorator
 @inline function translatePlain(l1: Tlb, vpn: u64, op: u32): void {
   if (!translatable(vpn << hugeShift)) {
@@ -550,19 +550,19 @@ export function runBatch(batch: usize, count: i32): void {
   // No last-entry check: the callers made their own (accessPlain, countHits), and the set scan is exact anyway.
   if (!currentRooted) makeRoot();
   resolvePastLast(l1, vpn, tagOf(vpn), currentSpace, <u64>currentSpace, entryCount(l1, op), pageShift);
-  l1.lastKey = vpn;
 }
 
-// runPlain counts a repeat of an L1's last page (most accesses) in one local,
-// HIT_BITS per op, and hands the counts over (addHits) before anything else
-// can read the counters or move that L1's last entry: so the common case
-// stores nothing, in a loop without calls (countHits).
+// runPlain counts a hit on its set's newest entry (most accesses: the TLB's
+// rows name these entries, tlb.ts) in a loop without calls (countHits): the
+// entry's count goes straight to memory, and the lookups and accesses into
+// one local, HIT_BITS per op, handed over (addHits) before anything else can
+// read them or another CPU takes over.
 const HIT_BITS: u64 = 21;
 const HIT_MASK: u64 = (<u64>1 << HIT_BITS) - 1;
 /** Events per span, so that no op's count can reach HIT_MASK. */
 const HIT_SPAN: usize = (<usize>1 << 20) * EVENT_BYTES;
 
-/** Hands over the hits runPlain counted: each op's accesses, and the lookups and entry counts of its L1's last entry. */
+/** Hands over the hits runPlain counted: each op's accesses and its L1's lookups. */
 function addHits(hits: u64): void {
   let reads = hits & HIT_MASK;
   let writes = (hits >> HIT_BITS) & HIT_MASK;
@@ -570,8 +570,8 @@ function addHits(hits: u64): void {
   store<u64>(accessCounts, load<u64>(accessCounts) + reads);
   store<u64>(accessCounts, load<u64>(accessCounts, 8) + writes, 8);
   store<u64>(accessCounts, load<u64>(accessCounts, 16) + fetches, 16);
-  l1d!.hitsKnown(reads, writes);
-  l1i!.hitsKnown(fetches, 0);
+  l1d!.lookups += reads + writes;
+  l1i!.lookups += fetches;
 }
 
 /** runAny() for the plain machine: an ordinary access needs none of the checks. */
@@ -590,25 +590,11 @@ function runPlainSpan(batch: usize, end: usize): void {
     let word = load<u32>(e, 20);
     let op = word & 0xff;
     if ((word >> 16) == activeCpu && op <= <u32>OP_FETCH && (word & ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8)) == 0) {
-      // Only this op's L1 moves its last entry (the plain machine evicts no
-      // pages), so only its hits are handed over first and only its rows set after.
+      // A miss, a crossing, or a hit on an entry that was not its set's newest
+      // (its TLB's rows then name it): the pending hits keep.
       let va = load<u64>(e);
       let last = lastByte(va, load<u32>(e, 16)) >> pageShift;
-      let fetch = op == OP_FETCH;
-      let mine = pendingHits & select<u64>(~D_HITS, D_HITS, fetch);
-      if (mine != 0) {
-        addHits(mine);
-        pendingHits ^= mine;
-      }
-      let pageBytes = <u64>1 << pageShift;
-      if (fetch) {
-        accessPlainPages(l1i!, op, va >> pageShift, last);
-        setHitPage(2, l1i!, pageBytes);
-      } else {
-        accessPlainPages(l1d!, op, va >> pageShift, last);
-        setHitPage(0, l1d!, pageBytes);
-        setHitPage(1, l1d!, pageBytes);
-      }
+      accessPlainPages(select<Tlb>(l1i!, l1d!, op == OP_FETCH), op, va >> pageShift, last);
     } else {
       if (pendingHits != 0) {
         addHits(pendingHits);
@@ -627,66 +613,68 @@ function runPlainSpan(batch: usize, end: usize): void {
 
 /** Hits counted by countHits() and not yet handed over (runPlainSpan's). */
 let pendingHits: u64 = 0;
-/** The L1d's part of `hits`: reads and writes. */
-const D_HITS: u64 = (<u64>1 << (2 * HIT_BITS)) - 1;
 
 /**
- * Counts the events from e on that repeat their L1's last page on the
- * active CPU, up to the first that does not (or end), which it returns. No
- * call inside the loop, so that V8 keeps its values in registers.
+ * Counts the events from e on that hit their set's newest entry in their
+ * L1 on the active CPU, up to the first that does not (or end), which it
+ * returns. No call inside the loop, so that V8 keeps its values in registers.
  */
 function countHits(e: usize, end: usize): usize {
-  // Per op (read, write, fetch; none for 3), rows in memory rather than
-  // locals (so that V8 keeps the loop's values in registers): the first
-  // address of its L1's last page, the page's size (0: no last page), and
-  // one in its count.
+  // Per op (read, write, fetch; none for 3), what the loop needs of its L1
+  // in memory rather than in locals (so that V8 keeps the loop's values in
+  // registers): HIT_ROWS.
   let hits = pendingHits;
   for (; e < end; e += EVENT_BYTES) {
     let word = load<u32>(e, 20); // op, flags, cpu
-    let row = <usize>(word & 3) << 5; // from HIT_ROWS
-    // Nonzero: another CPU, a physical address, or op 4 and up (op 3's row never matches).
-    let other = (word & PLAIN_BITS) ^ load<u32>(row, HIT_ROWS + 24);
-    // Both below the (power-of-two) page size, so their OR is: the access's
-    // first and last bytes lie in the L1's last page. (A size of 0 at the
-    // page's start wraps: counted in full, correctly.)
-    let first = load<u64>(e) - load<u64>(row, HIT_ROWS);
-    let last = first + <u64>load<u32>(e, 16) - 1;
-    if (other != 0) break;
-    if ((first | last) >= load<u64>(row, HIT_ROWS + 8)) break;
-    hits += load<u64>(row, HIT_ROWS + 16);
+    let op = <usize>(word & 3) << 5;
+    // Nonzero: another CPU, a physical address, or op 4 and up (op 3 finds no row).
+    let other = (word & PLAIN_BITS) ^ load<u32>(op, HIT_ROWS + 24);
+    let va = load<u64>(e);
+    let shift = <u64>load<u32>(op, HIT_ROWS + 28);
+    let page = va >> shift;
+    // A size of 0 at a page's start leaves the loop: the slow path knows it.
+    let crossing = ((va + <u64>load<u32>(e, 16) - 1) >> shift) ^ page;
+    if ((other | <u32>crossing) != 0) break;
+    let row = <usize>load<u32>(op, HIT_ROWS + 16) + (<usize>(page & load<u64>(op, HIT_ROWS)) << 4);
+    if (load<u64>(row) != page) break;
+    let count = <usize>load<u32>(op, HIT_ROWS + 20) + <usize>load<u32>(row, 8);
+    store<u64>(count, load<u64>(count) + 1);
+    hits += load<u64>(op, HIT_ROWS + 8);
   }
   pendingHits = hits;
   return e;
 }
 
-/** Sets countHits()' rows from the L1s' last pages. */
-function loadHitRows(): void {
-  let pageBytes = <u64>1 << pageShift;
-  setHitRow(0, l1d!, pageBytes, 1);
-  setHitRow(1, l1d!, pageBytes, <u64>1 << HIT_BITS);
-  setHitRow(2, l1i!, pageBytes, <u64>1 << (2 * HIT_BITS));
-}
-
-/** countHits()' rows: u64 page start, page size, one, u32 the active CPU's bits; 32 bytes each. */
+/**
+ * countHits()' view of each op: u64 its L1's row mask, u64 one in `hits`,
+ * u32 the L1's rows, u32 its first count of this op, u32 the active CPU's
+ * bits, u32 the page shift; 32 bytes each.
+ */
 const HIT_ROWS = memory.data(4 * 32, 32);
 /** An event's op, flags and cpu (bytes 20-23) with these bits equal to the active CPU's may be counted by countHits(). */
 const PLAIN_BITS: u32 = 0xffff_0000 | ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8) | 0xfc;
+/** The rows of op 3, which is no access: one, naming no page. */
+const NO_ROWS = memory.data<u64>([NO_TAG, 0]);
 
-// @ts-ignore: decorator
-@inline function setHitRow(op: usize, l1: Tlb, pageBytes: u64, one: u64): void {
-  let row = HIT_ROWS + (op << 5);
-  setHitPage(op, l1, pageBytes);
-  store<u64>(row, one, 16);
-  store<u32>(row, activeCpu << 16, 24);
+/** Sets countHits()' view of the active CPU's L1s. */
+function loadHitRows(): void {
+  let d = l1d!;
+  let i = l1i!;
+  setHitRow(0, d.rows, d.rowMask, d.counts, 1);
+  setHitRow(1, d.rows, d.rowMask, d.counts + d.countBytes, <u64>1 << HIT_BITS);
+  setHitRow(2, i.rows, i.rowMask, i.counts, <u64>1 << (2 * HIT_BITS));
+  setHitRow(3, NO_ROWS, 0, 0, 0);
 }
 
-/** A row's page: the L1's last (its start and size), or none (size 0). */
 // @ts-ignore: decorator
-@inline function setHitPage(op: usize, l1: Tlb, pageBytes: u64): void {
-  let key = l1.lastKey;
-  let row = HIT_ROWS + (op << 5);
-  store<u64>(row, key << pageShift);
-  store<u64>(row, key == NO_TAG ? 0 : pageBytes, 8);
+@inline function setHitRow(op: usize, rows: usize, mask: u64, counts: usize, one: u64): void {
+  let at = HIT_ROWS + (op << 5);
+  store<u64>(at, mask);
+  store<u64>(at, one, 8);
+  store<u32>(at, <u32>rows, 16);
+  store<u32>(at, <u32>counts, 20);
+  store<u32>(at, activeCpu << 16, 24);
+  store<u32>(at, <u32>pageShift, 28);
 }
 
 /** runPlain's events other than a plain access on the active CPU. */
@@ -714,18 +702,17 @@ export function plainOnCpu0(): bool {
 
 /**
  * access() on the plain machine, for an access without a physical address.
- * Only the common case is inline: one page, the L1's last, known by its
- * number (lastKey: no translatable check, no tag). The rest is out of line,
- * so that the caller's loop keeps its registers.
+ * Only the common case is inline: one page, its set's newest entry, known
+ * by its row (no translatable check, no tag, no set scan). The rest is out
+ * of line, so that the caller's loop keeps its registers.
  */
 // @ts-ignore: decorator
 @inline export function accessPlain(op: u32, va: u64, size: u32): void {
   let l1 = select<Tlb>(l1i!, l1d!, op == OP_FETCH);
   let first = va >> pageShift;
   let last = lastByte(va, size) >> pageShift;
-  if (((first ^ l1.lastKey) | (first ^ last)) == 0) {
+  if (first == last && l1.hitRow(first, entryCount(l1, op))) {
     countAccess(op);
-    l1.hitKnown(entryCount(l1, op));
   } else {
     accessPlainPages(l1, op, first, last);
   }

@@ -20,6 +20,14 @@
 // (no other lookup or fill of this TLB came between), so refreshing its LRU
 // stamp would change no order; invalidations forget it.
 //
+// An L1 TLB also keeps, per set, the page and slot of the set's most
+// recently used entry (rows; one row for all sets when their number is not a
+// power of two: the last hit's or fill's entry). A hit on that entry changes
+// no replacement state (its LRU stamp stays the set's newest, FIFO and random
+// never change on a hit, tree-PLRU's bits already point away from it), so
+// the plain machine's loop (mmu.ts, countHits) counts it without a lookup.
+// Invalidations and flushes forget rows; so does a switch of address space.
+//
 // Tags are compared two ways at a time with SIMD and a miss is known after a
 // fixed number of steps, so the hit way's position costs no mispredicted
 // branch. A set with an odd number of ways is padded with one way that never
@@ -59,13 +67,12 @@ export class Tlb {
   invalidated: bool = false;
   lastTag: u64 = NO_TAG;
   lastSlot: usize = 0;   // byte offset of the last hit's or fill's entry
-  /**
-   * The caller's own name for the last entry's page (the plain machine's page
-   * number), or NO_TAG: forgotten whenever lastTag changes, so a caller that
-   * sets it after each lookup knows the last entry by it without computing
-   * the tag.
-   */
-  lastKey: u64 = NO_TAG;
+  /** u64 page, u32 slot per row (16 bytes), page NO_TAG when none; 0 when the TLB keeps no rows. */
+  rows: usize = 0;
+  /** The row of page p is p & rowMask. */
+  rowMask: u64 = 0;
+  /** After a missed lookup: the page fill() sets its row to. */
+  victimKey: u64 = NO_TAG;
 
   /** `column`: what the first count counts (PFN_READS for the L1d, PFN_FETCHES for the L1i). */
   constructor(entries: u32, ways: u32, policy: u32, counting: bool, randomState: u64, column: u32 = 0) {
@@ -91,6 +98,11 @@ export class Tlb {
     this.countBytes = bytes;
     this.counting = counting;
     this.column = column;
+    // Only the machine's L1s (the counting TLBs) are read by countHits().
+    if (counting) {
+      this.rowMask = this.pow2 ? this.setMask : 0;
+      this.rows = heap.alloc(<usize>(this.rowMask + 1) << 4);
+    }
     this.flush();
   }
 
@@ -121,29 +133,41 @@ export class Tlb {
   // @ts-ignore: decorator
   @inline hitLast(tag: u64, count: usize): bool {
     if (tag != this.lastTag) return false;
-    this.hitKnown(count);
-    return true;
-  }
-
-  /** A counted hit on the last entry, which the caller knows is the page's (by lastKey). */
-  // @ts-ignore: decorator
-  @inline hitKnown(count: usize): void {
     this.lookups++;
     if (this.counting) {
       let at = this.counts + count + this.lastSlot;
       store<u64>(at, load<u64>(at) + 1);
     }
+    return true;
   }
 
-  /** hitKnown() `first` times at count offset 0 and `second` times at countBytes. */
-  hitsKnown(first: u64, second: u64): void {
-    this.lookups += first + second;
-    if (this.counting) {
-      let at = this.counts + this.lastSlot;
-      store<u64>(at, load<u64>(at) + first);
-      at += this.countBytes;
-      store<u64>(at, load<u64>(at) + second);
+  /**
+   * A counted hit, without a lookup, if page `key`'s row names it (its set's
+   * newest entry; only the plain machine's pages, which are their own keys).
+   */
+  // @ts-ignore: decorator
+  @inline hitRow(key: u64, count: usize): bool {
+    let row = this.rows + (<usize>(key & this.rowMask) << 4);
+    if (load<u64>(row) != key) return false;
+    this.lookups++;
+    let at = this.counts + count + <usize>load<u32>(row, 8);
+    store<u64>(at, load<u64>(at) + 1);
+    return true;
+  }
+
+  /** The row of page `key`: the entry at `slot` (a hit or fill of it just now) is its set's newest. */
+  // @ts-ignore: decorator
+  @inline private setRow(key: u64, slot: usize): void {
+    if (this.rows != 0) {
+      let row = this.rows + (<usize>(key & this.rowMask) << 4);
+      store<u64>(row, key);
+      store<u32>(row, <u32>slot, 8);
     }
+  }
+
+  /** Forgets every row: after a flush, or when page numbers change their space. */
+  forgetRows(): void {
+    if (this.rows != 0) memory.fill(this.rows, 0xff, <usize>(this.rowMask + 1) << 4);
   }
 
   /** The set scan: lookup() without the last-entry shortcut (exact either way). */
@@ -160,11 +184,12 @@ export class Tlb {
       else if (this.plru != 0) this.touch(base, <usize>way);
       if (this.counting) store<u64>(this.counts + count + slot, load<u64>(this.counts + count + slot) + 1);
       this.lastTag = tag;
-      this.lastKey = NO_TAG;
-      this.lastSlot = slot;
+        this.lastSlot = slot;
+      this.setRow(vpn, slot);
       return load<i64>(this.pfns + slot);
     }
     this.misses++;
+    this.victimKey = vpn;
     this.victimBase = base;
     this.victim = base + oldestWay(this.stamps + (base << 3), this.ways);
     return -1;
@@ -195,8 +220,8 @@ export class Tlb {
     store<u64>(this.stamps + slot, ++this.clock);
     store<u64>(this.pfns + slot, pfn);
     this.lastTag = tag;
-    this.lastKey = NO_TAG;
     this.lastSlot = slot;
+    this.setRow(this.victimKey, slot);
     if (this.plru != 0) {
       let way = this.victim % this.stride;
       this.touch(this.victim - way, way);
@@ -207,12 +232,12 @@ export class Tlb {
   invalidate(tag: u64, vpn: u64): bool {
     let base = this.setBase(vpn);
     let found = false;
+    if (this.rows != 0) store<u64>(this.rows + (<usize>(vpn & this.rowMask) << 4), NO_TAG);
     for (let w: usize = 0; w < this.ways; w++) {
       let slot = (base + w) << 3;
       if (load<u64>(this.tags + slot) == tag) {
         this.lastTag = NO_TAG;
-        this.lastKey = NO_TAG;
-        this.handOver(slot);
+            this.handOver(slot);
         store<u64>(this.tags + slot, NO_TAG);
         store<u64>(this.stamps + slot, 0);
         found = true;
@@ -290,7 +315,7 @@ export class Tlb {
   /** Invalidates every entry whose tag is below `keep` (a switch keeps global entries). */
   flushBelow(keep: u64): void {
     this.lastTag = NO_TAG;
-    this.lastKey = NO_TAG;
+    this.forgetRows();
     this.invalidated = true;
     let slots = <usize>(this.sets * <u64>this.stride);
     for (let i: usize = 0; i < slots; i++) {
@@ -305,7 +330,7 @@ export class Tlb {
 
   flush(): void {
     this.lastTag = NO_TAG;
-    this.lastKey = NO_TAG;
+    this.forgetRows();
     this.drainCounts();
     let bytes = <usize>(this.sets * <u64>this.stride) << 3;
     memory.fill(this.tags, 0xff, bytes);
