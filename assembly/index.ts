@@ -18,6 +18,7 @@ import {
 import { configureLayout, setKernelText, beginMap, addRegion } from "./machine/layout";
 import { walks, walkRefs, minorFaults, majorFaults, levels } from "./machine/pagetable";
 import { configurePwc, pwcLookups, pwcHits } from "./machine/pwc";
+import { setStampLimit } from "./machine/tlb";
 import {
   framesUsed, pageTableFrames, pfnLimit, evictions, writebacks, shootdowns, translations,
   configureFrames, recordTranslations, nextUses as opNextUses, futureBuffer as optFutureBuffer,
@@ -47,6 +48,11 @@ export function init(
   setMode(mode);
   setSizeShift(sizeShift);
   configureMachine(l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy, seed, paging, pcid, pageShift);
+}
+
+/** Tests: the TLBs renumber their LRU/FIFO stamps after `limit` clock ticks instead of 2^28 (machine/tlb.ts). */
+export function stampLimit(limit: u32): void {
+  setStampLimit(limit);
 }
 
 /** Turns page-walk caches on with these entries per level (after init). */

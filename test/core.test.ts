@@ -36,7 +36,7 @@ async function core(
   text: string | Uint8Array,
   decode: DecodeOptions,
   machine: MachineConfig,
-  io: { chunkBytes?: number; windowBytes?: number } = {},
+  io: { chunkBytes?: number; windowBytes?: number; stampLimit?: number } = {},
   collect: CollectOptions = {},
 ): Promise<CoreRun> {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
@@ -63,10 +63,12 @@ function showMachine(machine: MachineConfig): string {
 }
 
 /** How the core is fed: from one byte per read to whole windows. */
-function randomIo(rng: Rng): { chunkBytes: number; windowBytes: number } {
+function randomIo(rng: Rng): { chunkBytes: number; windowBytes: number; stampLimit?: number } {
   const windowBytes = rng.pick([1024, 4096, 1 << 16]);
   const chunkBytes = rng.pick([1, 2, 3, 7, 64, 100, 511, 1000, windowBytes]);
-  return { chunkBytes, windowBytes };
+  // The TLBs renumber their stamps every 2^28 ticks; a small limit makes them renumber here.
+  const stampLimit = rng.pick([undefined, 5, 40, 1000]);
+  return { chunkBytes, windowBytes, stampLimit };
 }
 
 const hasHugeRegions = (machine: MachineConfig) => (machine.maps ?? []).some((m) => m.regions.some((r) => r.pageSize !== undefined));

@@ -5,6 +5,12 @@
 // ways first. Random and tree-PLRU choose among full sets their own way
 // (docs/metrics.md, Replacement).
 //
+// A stamp is a u32 with the way's number (mod 16) in its low 4 bits, so that
+// one unsigned min over the set gives the victim, four ways per SIMD
+// instruction. The clock then has 28 bits: before it runs out, every set's
+// stamps are renumbered 1, 2, ... in their order (renumber()), which changes
+// no victim, since only the order of stamps within a set matters.
+//
 // An L1 TLB also counts the translations each entry resolves and hands the
 // count to the per-PFN (and per-page) observers when the entry leaves
 // (eviction, invalidation, flush) or when counts are read (drainCounts): a
@@ -30,8 +36,8 @@
 //
 // Tags are compared two ways at a time with SIMD and a miss is known after a
 // fixed number of steps, so the hit way's position costs no mispredicted
-// branch. A set with an odd number of ways is padded with one way that never
-// holds a tag and is never a victim.
+// branch. A set's ways are padded to a multiple of four with ways that never
+// hold a tag and are never a victim.
 
 import { POLICY_LRU, POLICY_FIFO, POLICY_RANDOM, POLICY_PLRU } from "../abi";
 import { addFrameCount } from "../observers/pfn";
@@ -43,7 +49,7 @@ export const NO_TAG: u64 = 0xffff_ffff_ffff_ffff;
 export class Tlb {
   sets: u64;
   ways: usize;
-  stride: usize;  // ways rounded up to even: slots per set
+  stride: usize;  // ways rounded up to a multiple of 4: slots per set
   setMask: u64;   // sets - 1 when sets is a power of two
   pow2: bool;
   policy: u32;
@@ -51,13 +57,13 @@ export class Tlb {
   plru: usize = 0;  // u8[sets * (ways - 1)]: each set's tree bits
   random: u64;      // splitmix64 state
   tags: usize;    // u64[sets * stride]
-  stamps: usize;  // u64[sets * stride]
+  stamps: usize;  // u32[sets * stride]: at slot >> 1
   pfns: usize;    // u64[sets * stride]
   counts: usize;  // u64[2][sets * stride]: translations not yet handed over (0 unless counting)
   countBytes: usize;  // offset of the second count
   counting: bool;
   column: u32;    // the per-PFN column of the first count; the second is column + 1
-  clock: u64 = 0;
+  clock: u32 = 0;
   lookups: u64 = 0;
   misses: u64 = 0;
   /** After a missed lookup: the first slot of the page's set, and the slot fill() replaces. */
@@ -78,7 +84,7 @@ export class Tlb {
   constructor(entries: u32, ways: u32, policy: u32, counting: bool, randomState: u64, column: u32 = 0) {
     this.sets = <u64>(entries / ways);
     this.ways = <usize>ways;
-    this.stride = (<usize>ways + 1) & ~1;
+    this.stride = (<usize>ways + 3) & ~3;
     this.pow2 = (this.sets & (this.sets - 1)) == 0;
     this.setMask = this.sets - 1;
     this.policy = policy;
@@ -91,7 +97,7 @@ export class Tlb {
     }
     let bytes = <usize>this.sets * this.stride * 8;
     this.tags = heap.alloc(bytes);
-    this.stamps = heap.alloc(bytes);
+    this.stamps = heap.alloc(bytes >> 1);
     this.pfns = heap.alloc(bytes);
     this.counts = heap.alloc(2 * bytes);
     memory.fill(this.counts, 0, 2 * bytes);
@@ -180,7 +186,7 @@ export class Tlb {
     let way = stride <= 16 ? matchSmall(t, tag, stride) : matchLarge(t, tag, stride);
     if (way >= 0) {
       let slot = (base + <usize>way) << 3;
-      if (this.lruStamps) store<u64>(this.stamps + slot, ++this.clock);
+      if (this.lruStamps) store<u32>(this.stamps + (slot >> 1), this.tick() | <u32>(way & 15));
       else if (this.plru != 0) this.touch(base, <usize>way);
       if (this.counting) store<u64>(this.counts + count + slot, load<u64>(this.counts + count + slot) + 1);
       this.lastTag = tag;
@@ -191,7 +197,7 @@ export class Tlb {
     this.misses++;
     this.victimKey = vpn;
     this.victimBase = base;
-    this.victim = base + oldestWay(this.stamps + (base << 3), this.ways);
+    this.victim = base + oldestWay(this.stamps + (base << 2), this.stride);
     return -1;
   }
 
@@ -205,10 +211,10 @@ export class Tlb {
     let base = this.victimBase;
     if (this.invalidated) {
       this.invalidated = false;
-      this.victim = base + oldestWay(this.stamps + (base << 3), this.ways);
+      this.victim = base + oldestWay(this.stamps + (base << 2), this.stride);
     }
     // A full set (no stamp 0) under random or PLRU: the policy's own choice.
-    if (this.policy > <u32>POLICY_FIFO && load<u64>(this.stamps + (this.victim << 3)) != 0) {
+    if (this.policy > <u32>POLICY_FIFO && load<u32>(this.stamps + (this.victim << 2)) >= WAY_BITS) {
       this.victim = base + (this.policy == <u32>POLICY_RANDOM ? this.draw() : this.plruVictim(base));
     }
     let slot = this.victim << 3;
@@ -217,7 +223,7 @@ export class Tlb {
       store<u64>(this.counts + count + slot, 1);
     }
     store<u64>(this.tags + slot, tag);
-    store<u64>(this.stamps + slot, ++this.clock);
+    store<u32>(this.stamps + (slot >> 1), this.tick() | <u32>((this.victim - base) & 15));
     store<u64>(this.pfns + slot, pfn);
     this.lastTag = tag;
     this.lastSlot = slot;
@@ -239,7 +245,7 @@ export class Tlb {
         this.lastTag = NO_TAG;
             this.handOver(slot);
         store<u64>(this.tags + slot, NO_TAG);
-        store<u64>(this.stamps + slot, 0);
+        store<u32>(this.stamps + (slot >> 1), <u32>w & 15);
         found = true;
         this.invalidated = true;
       }
@@ -323,7 +329,7 @@ export class Tlb {
       if (load<u64>(this.tags + slot) < keep) {
         this.handOver(slot);
         store<u64>(this.tags + slot, NO_TAG);
-        store<u64>(this.stamps + slot, 0);
+        store<u32>(this.stamps + (slot >> 1), <u32>(i % this.stride) & 15);
       }
     }
   }
@@ -332,15 +338,75 @@ export class Tlb {
     this.lastTag = NO_TAG;
     this.forgetRows();
     this.drainCounts();
-    let bytes = <usize>(this.sets * <u64>this.stride) << 3;
-    memory.fill(this.tags, 0xff, bytes);
-    memory.fill(this.stamps, 0, bytes);
-    if (this.ways & 1) {
-      for (let set: usize = 0; set < <usize>this.sets; set++) {
-        store<u64>(this.stamps + ((set * this.stride + this.ways) << 3), PAD_STAMP);
-      }
+    let slots = <usize>(this.sets * <u64>this.stride);
+    memory.fill(this.tags, 0xff, slots << 3);
+    for (let i: usize = 0; i < slots; i++) {
+      let way = i % this.stride;
+      store<u32>(this.stamps + (i << 2), way < this.ways ? <u32>way & 15 : PAD_STAMP);
     }
   }
+
+  /** The next stamp, its way bits 0; renumbers the stamps first when the clock runs out. */
+  // @ts-ignore: decorator
+  @inline private tick(): u32 {
+    let c = ++this.clock;
+    if (c > stampLimit) c = this.renumber();
+    return c << WAY_SHIFT;
+  }
+
+  /**
+   * Gives every set's valid stamps the numbers 1, 2, ... in their order and
+   * returns the clock's next value, above all of them. Out of line: it runs
+   * once in 2^28 ticks.
+   */
+  private renumber(): u32 {
+    let top: u32 = 0;
+    let stride = this.stride;
+    for (let base: usize = 0; base < <usize>this.sets * stride; base += stride) {
+      let s = this.stamps + (base << 2);
+      // Ranks first, then stores: each rank counts the smaller old stamps.
+      let ranks = this.renumberScratch(stride);
+      for (let w: usize = 0; w < this.ways; w++) {
+        let mine = load<u32>(s + (w << 2)) >> WAY_SHIFT;
+        let rank: u32 = 0;
+        if (mine != 0) {
+          rank = 1;
+          for (let v: usize = 0; v < this.ways; v++) {
+            let other = load<u32>(s + (v << 2)) >> WAY_SHIFT;
+            if (other != 0 && other < mine) rank++;
+          }
+        }
+        store<u32>(ranks + (w << 2), rank);
+      }
+      for (let w: usize = 0; w < this.ways; w++) {
+        let rank = load<u32>(ranks + (w << 2));
+        if (rank > top) top = rank;
+        store<u32>(s + (w << 2), (rank << WAY_SHIFT) | (<u32>w & 15));
+      }
+    }
+    this.clock = top + 1;
+    return this.clock;
+  }
+
+  private scratch: usize = 0;
+
+  /** u32[ways] of working space for renumber(), made on first use. */
+  private renumberScratch(stride: usize): usize {
+    if (this.scratch == 0) this.scratch = heap.alloc(stride << 2);
+    return this.scratch;
+  }
+}
+
+/** The stamps' way bits: the way's number mod 16 below the clock's value. */
+const WAY_SHIFT: u32 = 4;
+const WAY_BITS: u32 = 1 << WAY_SHIFT;
+/** The clock's last value before renumber(): the largest stamp still fits below PAD_STAMP. */
+const STAMP_MAX: u32 = (0xffff_ffff >> WAY_SHIFT) - 1;
+let stampLimit: u32 = STAMP_MAX;
+
+/** Makes every TLB made after this renumber its stamps after `limit` ticks (at least the ways of a set; tests use small ones). */
+export function setStampLimit(limit: u32): void {
+  stampLimit = min<u32>(max<u32>(limit, 1), STAMP_MAX);
 }
 
 // The matching way, or -1. Up to 16 ways unrolled: the tests on `stride` go
@@ -377,52 +443,35 @@ function matchLarge(t: usize, tag: u64, stride: usize): i32 {
   return -1;
 }
 
-// Lane i of WAY_INDEX is i: way numbers, packed below the stamps.
-const WAY_INDEX = memory.data<u64>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], 16);
-/** The stamp of an odd set's padding way: above every real one, so never the oldest. */
-const PAD_STAMP: u64 = 0x07ff_ffff_ffff_ffff;
-
-/** Two ways' stamps with their way numbers below them, from byte `at` of the set. */
-// @ts-ignore: decorator
-@inline function packedPair(s: usize, at: usize): v128 {
-  return v128.or(i64x2.shl(v128.load(s + at), 4), v128.load(WAY_INDEX + at));
-}
-
-// @ts-ignore: decorator
-@inline function minPair(a: v128, b: v128): v128 {
-  return v128.bitselect(b, a, i64x2.lt_s(b, a));
-}
+/** The stamp of a padding way: above every real one, so never the oldest. */
+const PAD_STAMP: u32 = 0xffff_ffff;
 
 /**
  * The way with the smallest stamp, the first one on ties (so the first
- * invalid way). Up to 16 ways unrolled, two at a time and without a branch
- * on the stamps: each stamp is packed with its way number below it, so one
- * min() finds both (stamps count lookups and stay far below 2^59, so the
- * signed compare is exact). An odd set's padding way has PAD_STAMP.
+ * invalid way): each stamp has its way's number in its low bits, so an
+ * unsigned min over the set finds both, four ways at a time and without a
+ * branch on the stamps. Up to 16 ways unrolled; `s` is the set's first stamp.
  */
 // @ts-ignore: decorator
-@inline function oldestWay(s: usize, ways: usize): usize {
-  if (ways > 16) return oldestWayLoop(s, ways);
-  let m = packedPair(s, 0);
-  if (ways > 2) m = minPair(m, packedPair(s, 16));
-  if (ways > 4) {
-    m = minPair(m, packedPair(s, 32));
-    if (ways > 6) m = minPair(m, packedPair(s, 48));
+@inline function oldestWay(s: usize, stride: usize): usize {
+  if (stride > 16) return oldestWayLoop(s, stride);
+  let m = v128.load(s);
+  if (stride > 4) {
+    m = i32x4.min_u(m, v128.load(s, 16));
+    if (stride > 8) m = i32x4.min_u(m, v128.load(s, 32));
+    if (stride > 12) m = i32x4.min_u(m, v128.load(s, 48));
   }
-  if (ways > 8) {
-    m = minPair(m, packedPair(s, 64));
-    if (ways > 10) m = minPair(m, packedPair(s, 80));
-    if (ways > 12) m = minPair(m, packedPair(s, 96));
-    if (ways > 14) m = minPair(m, packedPair(s, 112));
-  }
-  return <usize>(min<u64>(<u64>i64x2.extract_lane(m, 0), <u64>i64x2.extract_lane(m, 1)) & 15);
+  m = i32x4.min_u(m, v128.shuffle<u32>(m, m, 2, 3, 0, 1));
+  m = i32x4.min_u(m, v128.shuffle<u32>(m, m, 1, 0, 3, 2));
+  return <usize>(i32x4.extract_lane(m, 0) & <i32>(WAY_BITS - 1));
 }
 
-function oldestWayLoop(s: usize, ways: usize): usize {
+/** oldestWay() for more than 16 ways: the way bits no longer name the way. */
+function oldestWayLoop(s: usize, stride: usize): usize {
   let best: usize = 0;
-  let oldest = load<u64>(s);
-  for (let w: usize = 1; w < ways && oldest != 0; w++) {
-    let stamp = load<u64>(s + (w << 3));
+  let oldest = load<u32>(s) >> WAY_SHIFT;
+  for (let w: usize = 1; w < stride && oldest != 0; w++) {
+    let stamp = load<u32>(s + (w << 2)) >> WAY_SHIFT;
     if (stamp < oldest) { oldest = stamp; best = w; }
   }
   return best;

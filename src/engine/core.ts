@@ -21,6 +21,7 @@ interface CoreExports {
     l1dEntries: number, l1dWays: number, l1dPolicy: number, l1iEntries: number, l1iWays: number, l1iPolicy: number,
     l2Entries: number, l2Ways: number, l2Policy: number, seed: bigint, paging: number, pcid: number, pageShift: number,
   ): void;
+  stampLimit(limit: number): void;
   physicalMemory(frames: bigint, evict: number, alloc: number, seed: bigint, shuffledPool: bigint, traceBase: bigint): void;
   kernelLayout(kind: number, ownText: number, textStart: bigint, textEnd: bigint): void;
   regionMap(cr3: bigint, named: number): void;
@@ -88,6 +89,8 @@ export interface CoreOptions extends CollectOptions {
   future?: Uint32Array;
   /** --alloc trace: the first frame of the sequential allocator, from the pre-pass. */
   traceBase?: number;
+  /** Tests: TLB clock ticks before the stamps are renumbered (default 2^28 - 2), so that renumbering is exercised. */
+  stampLimit?: number;
 }
 
 export interface CoreInput {
@@ -200,6 +203,7 @@ export class CoreSession {
     const policy = (level: 'l1d' | 'l1i' | 'l2') => POLICY_IDS[policyOf(machine, level)];
     try {
       this.guard(() => {
+        if (opts.stampLimit !== undefined) this.core.stampLimit(opts.stampLimit);
         this.core.init(
           opts.sweep ? abi.MODE_SWEEP : opts.convert ? abi.MODE_CONVERT : abi.MODE_REPLAY, +opts.sizeShift, +(opts.strict ?? false), this.windowBytes,
           machine.l1d.entries, machine.l1d.ways, policy('l1d'), machine.l1i.entries, machine.l1i.ways, policy('l1i'),
@@ -617,7 +621,7 @@ export async function prePass(
 /** Replays one source through a fresh core: the common case, and the tests'. `open` may be called twice (OPT). */
 export async function replayCore(
   open: ByteSource | (() => ByteSource),
-  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number; maxMemoryBytes?: number } & CollectOptions & Omit<CoreInput, 'source' | 'format'>,
+  opts: { decode: DecodeOptions; machine: MachineConfig; strict?: boolean; windowBytes?: number; maxMemoryBytes?: number; stampLimit?: number } & CollectOptions & Omit<CoreInput, 'source' | 'format'>,
 ): Promise<CoreResult> {
   const source = () => {
     if (typeof open === 'function') return open();
@@ -629,6 +633,7 @@ export async function replayCore(
   };
   const base = {
     machine: opts.machine, sizeShift: opts.decode.sizeShift, strict: opts.strict, windowBytes: opts.windowBytes, maxMemoryBytes: opts.maxMemoryBytes,
+    stampLimit: opts.stampLimit,
   };
   const known = needsPrePass(opts.machine)
     ? await prePass(base, (session) => session.feed({ source: source(), format: opts.decode.format, chunkBytes: opts.chunkBytes }))
