@@ -51,8 +51,12 @@ typedef struct {
   uint64_t *count; /* [sets * ways] L1 only: translations not yet added to pfn_count */
   int counting;
   size_t slot;     /* the entry the last access hit or filled */
-  uint64_t last;   /* its tag, or NO_TAG: the same page again skips the set scan (exact:
-                      that entry is still its set's most recently used) */
+  /* Per set (one row when sets are not a power of two): the tag and slot of
+   * its most recently used entry, or NO_TAG. A hit on it skips the set scan
+   * and changes no LRU order, exactly as in tlbscope's core (tlb.ts, rows). */
+  uint64_t row_mask;
+  uint64_t *row_tag;
+  size_t *row_slot;
   uint64_t clock;
   uint64_t hits, misses;
 } tlb_t;
@@ -97,7 +101,7 @@ static inline void hand_over(tlb_t *t, size_t i) {
 
 static void tlb_flush(tlb_t *t) {
   size_t n = (size_t)t->sets * t->ways;
-  t->last = NO_TAG;
+  for (size_t r = 0; r <= t->row_mask; r++) t->row_tag[r] = NO_TAG;
   for (size_t i = 0; i < n; i++) {
     if (t->counting) hand_over(t, i);
     t->tag[i] = NO_TAG;
@@ -115,6 +119,9 @@ static void tlb_init(tlb_t *t, uint32_t entries, uint32_t ways) {
   t->stamp = xcalloc((size_t)entries, sizeof(uint64_t));
   t->pfn = xcalloc((size_t)entries, sizeof(uint32_t));
   t->count = xcalloc((size_t)entries, sizeof(uint64_t));
+  t->row_mask = t->pow2 ? t->mask : 0;
+  t->row_tag = xcalloc((size_t)t->row_mask + 1, sizeof(uint64_t));
+  t->row_slot = xcalloc((size_t)t->row_mask + 1, sizeof(size_t));
   tlb_flush(t);
 }
 
@@ -122,14 +129,17 @@ static inline size_t tlb_set(const tlb_t *t, uint64_t vpn) {
   return (size_t)(t->pow2 ? (vpn & t->mask) : (vpn % t->sets)) * t->ways;
 }
 
-/* Looks vpn up. A hit refreshes the entry's stamp and returns 1. A miss fills
+/* Looks vpn up. A hit refreshes the entry's stamp (a hit on its set's row
+ * needs no refresh) and returns 1. A miss fills
  * the entry (first invalid way, else the least recently used: invalid ways
  * have stamp 0, so the smallest stamp finds them first) and returns 0.
  * Filling an L1 before its L2 is looked up changes no count: the two
  * structures are independent and each has its own clock. */
 static inline int tlb_access(tlb_t *t, uint64_t vpn) {
-  if (vpn == t->last) {
+  size_t row = (size_t)(vpn & t->row_mask);
+  if (t->row_tag[row] == vpn) {
     t->hits++;
+    t->slot = t->row_slot[row];
     if (t->counting) t->count[t->slot]++;
     return 1;
   }
@@ -142,7 +152,8 @@ static inline int tlb_access(tlb_t *t, uint64_t vpn) {
       stamp[w] = now;
       t->hits++;
       t->slot = base + w;
-      t->last = vpn;
+      t->row_tag[row] = vpn;
+      t->row_slot[row] = t->slot;
       if (t->counting) t->count[base + w]++;
       return 1;
     }
@@ -153,7 +164,8 @@ static inline int tlb_access(tlb_t *t, uint64_t vpn) {
   }
   t->misses++;
   t->slot = base + victim;
-  t->last = vpn;
+  t->row_tag[row] = vpn;
+  t->row_slot[row] = t->slot;
   if (t->counting) {
     hand_over(t, base + victim);
     t->count[base + victim] = 1;
@@ -165,7 +177,7 @@ static inline int tlb_access(tlb_t *t, uint64_t vpn) {
 
 static void tlb_invlpg(tlb_t *t, uint64_t vpn) {
   size_t base = tlb_set(t, vpn);
-  if (t->last == vpn) t->last = NO_TAG;
+  t->row_tag[vpn & t->row_mask] = NO_TAG;
   for (uint32_t w = 0; w < t->ways; w++) {
     if (t->tag[base + w] == vpn) {
       if (t->counting) hand_over(t, base + w);
