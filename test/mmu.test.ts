@@ -184,10 +184,10 @@ describe('corners where the core once disagreed with docs/metrics.md', () => {
     ]);
   });
 
-  it('an access from the page before the L1\'s last page into it crosses', async () => {
-    // Pin's accesses go through the batch (runPlain), which counts repeats of
-    // the L1's last page by address arithmetic: an access that starts one
-    // byte below that page must not pass for one inside it.
+  it('an access from the page before a row\'s page into it crosses', async () => {
+    // Pin's accesses go through the batch (runPlain), which counts hits on
+    // each set's newest entry (its row) by page number: an access that starts
+    // one byte below that page must not pass for one inside it.
     const pin = { format: 'pin', sizeShift: false } as const;
     const trace = [
       '0x400000: R 0x5000 4',
@@ -201,9 +201,9 @@ describe('corners where the core once disagreed with docs/metrics.md', () => {
     expect(stats).toEqual(referenceReplay(trace, pin, DEFAULT_MACHINE));
   });
 
-  it('under PCID, the same page number in another space is not the L1\'s last entry', async () => {
-    // The plain machine knows the L1's last entry by page number alone, so a
-    // switch must make it forget: the second access misses and faults.
+  it('under PCID, the same page number in another space is not its row\'s entry', async () => {
+    // The plain machine knows each set's newest entry by page number alone,
+    // so a switch must make it forget: the second access misses and faults.
     const trace = [
       '[CR3] 0x1000',
       '[MEM] VA=0x5000, size=4, type=READ',
@@ -217,5 +217,22 @@ describe('corners where the core once disagreed with docs/metrics.md', () => {
     expect(stats.tlb.l1d).toMatchObject({ lookups: 3, misses: 2 });
     expect(stats.faults.minor).toBe(2);
     expect(stats).toEqual(referenceReplay(trace, mem, machine));
+  });
+
+  it('a set\'s row follows its newest entry, and INVLPG makes it forget', async () => {
+    // Pages 0x5 and 0x15 share set 5 of the default L1d (16 sets).
+    const trace = [
+      '[MEM] VA=0x5000, size=4, type=READ', // miss: the row names page 5
+      '[MEM] VA=0x15000, size=4, type=READ', // miss: now page 0x15
+      '[MEM] VA=0x5008, size=4, type=READ', // a hit by the set scan: page 5 again
+      '[MEM] VA=0x500c, size=4, type=WRITE', // a hit by the row
+      '[INVLPG] VA=0x5000',
+      '[MEM] VA=0x5010, size=4, type=READ', // the row forgot page 5: a miss and a walk, no fault
+    ].join('\n');
+    const stats = await core(trace, mem, DEFAULT_MACHINE);
+    expect(stats.tlb.l1d).toMatchObject({ lookups: 5, misses: 3 });
+    expect(stats.walks.count).toBe(3);
+    expect(stats.faults.minor).toBe(2);
+    expect(stats).toEqual(referenceReplay(trace, mem, DEFAULT_MACHINE));
   });
 });
