@@ -14,8 +14,8 @@ import { decodeMemcsv } from "./decode/memcsv";
 import { decodeDin } from "./decode/din";
 import { decodePin } from "./decode/pin";
 import { decodeEvents, eventsRead } from "./decode/tlbt";
-import { LINE_SKIPPED, LINE_IGNORED } from "./decode/lines";
-import { batchCount, setBatchCount, BATCH_CAPACITY, records } from "./records";
+import { LINE_SKIPPED, LINE_IGNORED, findNewline, trimEnd } from "./decode/lines";
+import { batchCount, setBatchCount, BATCH_CAPACITY, fastLines } from "./records";
 import { flushBatch } from "./dispatch";
 import { reportBad } from "./badlines";
 
@@ -46,24 +46,9 @@ export function setFormat(fmt: u32): void {
   skipping = false;
 }
 
-function findNewline(p: usize, end: usize): usize {
-  let nl = i8x16.splat(10);
-  while (p + 16 <= end) {
-    let mask = i8x16.bitmask(i8x16.eq(v128.load(p), nl));
-    if (mask != 0) return p + <usize>ctz(mask);
-    p += 16;
-  }
-  while (p < end && load<u8>(p) != 10) p++;
-  return p;
-}
-
 /** Decodes one line [p, end) (without its newline); returns false to stop. */
 function decodeLine(p: usize, end: usize): bool {
-  while (end > p) {
-    let c = load<u8>(end - 1);
-    if (c != 13 && c != 32 && c != 9) break;
-    end--;
-  }
+  end = trimEnd(p, end);
   if (end == p) return true;
   // Room for every event the line could emit (at least 8 bytes each), so a
   // bad line can be taken back by resetting the batch count.
@@ -97,9 +82,8 @@ function feedLines(len: u32, eof: bool): i32 {
   while (p < end) {
     if (!skipping && (format == FORMAT_MEM || format == FORMAT_LACKEY)) {
       // Most lines take a decoder's fast loop, which needs no newline search.
-      let before = records;
       let next = format == FORMAT_MEM ? memLines(p, end) : lackeyLines(p, end);
-      lines += records - before;
+      lines += fastLines;
       if (next != p) {
         p = next;
         if (batchCount >= BATCH_CAPACITY - 2) flushBatch();

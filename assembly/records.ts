@@ -38,10 +38,14 @@ export function countRecords(n: u64): void {
   records += n;
 }
 
+/** Lines the last fast loop took: its records and the control lines it knows. */
+export let fastLines: u64 = 0;
+
 /** Takes the results of a decoder's fast loop, which kept its cursor in locals. */
-export function commitFast(cursor: usize, fastRecords: u64): void {
+export function commitFast(cursor: usize, fastRecords: u64, otherLines: u64): void {
   batchCount = <i32>((cursor - batchPtr) / EVENT_BYTES);
   records += fastRecords;
+  fastLines = fastRecords + otherLines;
 }
 
 /** An event without a physical address or cpu, for the decoders' fast loops. */

@@ -100,6 +100,6 @@ export function lackeyLines(p: usize, end: usize): usize {
     taken++;
     p = next;
   }
-  commitFast(e, taken);
+  commitFast(e, taken, 0);
   return p;
 }

@@ -10,8 +10,9 @@ import {
 } from "../abi";
 import { scanHex, scanDec, scanPos, scanOk, matchLit, hexRun, hexValue } from "./scan";
 import { emit, countRecord, putEvent, commitFast, batchPtr, batchCount, EVENT_BYTES, BATCH_CAPACITY } from "../records";
-import { lineEnd } from "./lines";
+import { lineEnd, findNewline, trimEnd } from "./lines";
 import { directAccesses, deliverAccess } from "../dispatch";
+import { observeFault } from "../machine/mmu";
 import { internReason, unknownReason } from "../observers/faults";
 
 const MEM_VA: u64 = 0x4156205d4d454d5b;     // "[MEM] VA"
@@ -45,7 +46,8 @@ export function setSizeShift(on: bool): void {
 
 /**
  * Decodes consecutive common lines, `[MEM] VA=0x…, size=N, type=T` then the
- * newline, from p: locals only, and no search for the newline. Stops at the
+ * newline, from p: locals only, and no search for the newline. It also takes
+ * `[PAGE_FAULT] VA=0x… | Reason: …` lines (pageFaultLine). Stops at the
  * first other line (decodeMem reads every form and names every error), at a
  * line whose newline is not before `end`, or when the batch is nearly full.
  * Returns where it stopped. Reads may pass `end` (the window has slack), but
@@ -62,10 +64,21 @@ export function memLines(p: usize, end: usize): usize {
   let e = batchPtr + <usize>batchCount * EVENT_BYTES;
   let stop = batchPtr + <usize>(BATCH_CAPACITY - 1) * EVENT_BYTES;
   let taken: u64 = 0;
+  let faults: u64 = 0;
   let shift = sizeShift;
   while (e < stop) {
     let q = p;
-    if (load<u64>(q) != MEM_VA || (load<u32>(q, 8) & LOW3) != EQ_0X) break;
+    let head = load<u64>(q);
+    if (head != MEM_VA || (load<u32>(q, 8) & LOW3) != EQ_0X) {
+      // A trace that says where it faulted has one before every page's first touch.
+      if (head != PAGE_FA) break;
+      let next = pageFaultLine(q, end, e, direct);
+      if (next == 0) break;
+      if (!direct) e += EVENT_BYTES;
+      faults++;
+      p = next;
+      continue;
+    }
     q += 11;
     let n = hexRun(q, end);
     if (n - 1 >= 16) break;
@@ -115,8 +128,35 @@ export function memLines(p: usize, end: usize): usize {
     taken++;
     p = next;
   }
-  commitFast(e, taken);
+  commitFast(e, taken, faults);
   return p;
+}
+
+/** The longest [PAGE_FAULT] line pageFaultLine() takes: decodeLine() reports lines too long for a batch. */
+const FAULT_LINE_MAX: usize = 4096;
+
+/**
+ * A `[PAGE_FAULT] VA=0x… | Reason: …` line at p (its first word known) in
+ * the form decodeControl() reads first: its fault observed (direct) or its
+ * event stored at e. Returns where the next line starts, or 0 for any other
+ * form, or a line whose newline is not before `end`: decodeControl() then
+ * decodes it, with the same result.
+ */
+function pageFaultLine(p: usize, end: usize, e: usize, direct: bool): usize {
+  if (load<u64>(p, 8) != ULT_VA || load<u16>(p, 16) != ZERO_X) return 0;
+  let q = p + 18;
+  let n = hexRun(q, end);
+  if (n - 1 >= 16) return 0;
+  let va = hexValue(q, n);
+  q += n;
+  let nl = findNewline(q, min<usize>(end, p + FAULT_LINE_MAX));
+  if (nl >= end || load<u8>(nl) != 10) return 0;
+  let last = trimEnd(q, nl);
+  if (last - q <= 11 || load<u64>(q) != BAR_REASO || (load<u32>(q, 8) & LOW3) != N_COLON) return 0;
+  let reason = internReason(q + 11, last - q - 11);
+  if (direct) observeFault(reason);
+  else putEvent(e, OP_PAGE_FAULT, va, reason, 0);
+  return nl + 1;
 }
 
 export function decodeMem(p: usize, end: usize): u32 {

@@ -695,6 +695,12 @@ function runPlainEvent(e: usize, word: u32): void {
   }
 }
 
+/** A fault the trace reports (a [PAGE_FAULT] line), by its reason's id. */
+export function observeFault(reason: u32): void {
+  observedFaults++;
+  countObservedFault(reason);
+}
+
 /** Whether the machine is plain (runPlain) and on CPU 0: a decoder may then hand it accesses itself (accessPlain). */
 export function plainOnCpu0(): bool {
   return plainMachine() && activeCpu == 0;
@@ -739,8 +745,7 @@ function accessPlainPages(l1: Tlb, op: u32, first: u64, last: u64): void {
     flushes++;
     flushAll();
   } else if (op == OP_PAGE_FAULT) {
-    observedFaults++;
-    countObservedFault(load<u32>(e, 16));
+    observeFault(load<u32>(e, 16));
   }
 }
 
