@@ -6,7 +6,7 @@
 //   ==16706== …        banner, skipped
 
 import { OP_READ, OP_WRITE, OP_FETCH, FLAG_RECORD_START, BAD_UNKNOWN, BAD_HEX, BAD_NUMBER, BAD_SIZE, BAD_FIELD, BAD_TRAILING } from "../abi";
-import { scanHex, scanDec, scanPos, scanOk, hexRun, hexValue } from "./scan";
+import { scanHex, scanDec, scanPos, scanOk, hexField, hexCount } from "./scan";
 import { lineEnd, LINE_SKIPPED } from "./lines";
 import { emit, countRecord, putEvent, commitFast, batchPtr, batchCount, EVENT_BYTES, BATCH_CAPACITY } from "../records";
 import { directAccesses, deliverAccess } from "../dispatch";
@@ -72,9 +72,9 @@ export function lackeyLines(p: usize, end: usize): usize {
       break;
     }
     q += 3;
-    let n = hexRun(q, end);
+    let addr = hexField(q, end);
+    let n = hexCount;
     if (n - 1 >= 16) break;
-    let addr = hexValue(q, n);
     q += n;
     if (load<u8>(q) != 0x2c) break;
     q++;

@@ -8,7 +8,7 @@ import {
   OP_READ, OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
   FLAG_HAS_PA, FLAG_RECORD_START, BAD_UNKNOWN, BAD_HEX, BAD_NUMBER, BAD_SIZE, BAD_TYPE, BAD_FIELD, BAD_TRAILING,
 } from "../abi";
-import { scanHex, scanDec, scanPos, scanOk, matchLit, hexRun, hexValue } from "./scan";
+import { scanHex, scanDec, scanPos, scanOk, matchLit, hexField, hexCount } from "./scan";
 import { emit, countRecord, putEvent, commitFast, batchPtr, batchCount, EVENT_BYTES, BATCH_CAPACITY } from "../records";
 import { lineEnd, findNewline, trimEnd } from "./lines";
 import { directAccesses, deliverAccess } from "../dispatch";
@@ -80,9 +80,9 @@ export function memLines(p: usize, end: usize): usize {
       continue;
     }
     q += 11;
-    let n = hexRun(q, end);
+    let va = hexField(q, end);
+    let n = hexCount;
     if (n - 1 >= 16) break;
-    let va = hexValue(q, n);
     q += n;
     if ((load<u64>(q) & LOW7) != SIZE_EQ) break;
     q += 7;
@@ -145,9 +145,9 @@ const FAULT_LINE_MAX: usize = 4096;
 function pageFaultLine(p: usize, end: usize, e: usize, direct: bool): usize {
   if (load<u64>(p, 8) != ULT_VA || load<u16>(p, 16) != ZERO_X) return 0;
   let q = p + 18;
-  let n = hexRun(q, end);
+  let va = hexField(q, end);
+  let n = hexCount;
   if (n - 1 >= 16) return 0;
-  let va = hexValue(q, n);
   q += n;
   let nl = findNewline(q, min<usize>(end, p + FAULT_LINE_MAX));
   if (nl >= end || load<u8>(nl) != 10) return 0;

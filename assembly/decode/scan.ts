@@ -45,36 +45,32 @@ const K = memory.data<u8>([
 const CHAR_0: usize = 0, CASE_BIT: usize = 16, CHAR_A: usize = 32, NINE: usize = 48, FIVE: usize = 64, TEN: usize = 80;
 const LOW_NIBBLES: usize = 96, HIGH_NIBBLES: usize = 112;
 
-/**
- * How many hex digits start at p, up to end: 0 to 16, or 17 for "more than
- * 16" (too many for 64 bits). SIMD: 16 bytes classified at once; needs 17
- * readable bytes at p (the input window has slack past its end).
- */
-// @ts-ignore: decorator
-@inline export function hexRun(p: usize, end: usize): usize {
-  let c = v128.load(p);
-  // le_u rather than lt_u: V8 has no unsigned compare, and le_u (min, eq) needs no negation.
-  let isDigit = i8x16.le_u(i8x16.sub(c, v128.load(K, CHAR_0)), v128.load(K, NINE));
-  let isLetter = i8x16.le_u(i8x16.sub(v128.or(c, v128.load(K, CASE_BIT)), v128.load(K, CHAR_A)), v128.load(K, FIVE));
-  let n = <usize>ctz(~i8x16.bitmask(v128.or(isDigit, isLetter)) | 0x10000);
-  let room = end - p;
-  if (n >= room) return room;
-  if (n == 16 && load<u8>(HEX_VALUE + <usize>load<u8>(p, 16)) != 255) return 17;
-  return n;
-}
+/** How many hex digits the last hexField() found: 0 to 16, or 17 for "more than 16" (too many for 64 bits). */
+export let hexCount: usize = 0;
 
 /**
- * The value of the n (1 to 16) hex digits at p: one swizzle reverses them into
- * little-endian nibble order, then nibble pairs are packed into bytes.
+ * The hex digits that start at p, up to end: their count in hexCount, and
+ * their value when there are 1 to 16 (garbage otherwise). SIMD: 16 bytes
+ * classified once, then one swizzle reverses the digits into little-endian
+ * nibble order and nibble pairs are packed into bytes. Needs 17 readable
+ * bytes at p (the input window has slack past its end).
  */
 // @ts-ignore: decorator
-@inline export function hexValue(p: usize, n: usize): u64 {
+@inline export function hexField(p: usize, end: usize): u64 {
   let c = v128.load(p);
   let digit = i8x16.sub(c, v128.load(K, CHAR_0));
-  let letter = i8x16.add(i8x16.sub(v128.or(c, v128.load(K, CASE_BIT)), v128.load(K, CHAR_A)), v128.load(K, TEN));
-  let nibbles = v128.bitselect(digit, letter, i8x16.le_u(digit, v128.load(K, NINE)));
+  let letter = i8x16.sub(v128.or(c, v128.load(K, CASE_BIT)), v128.load(K, CHAR_A));
+  // le_u rather than lt_u: V8 has no unsigned compare, and le_u (min, eq) needs no negation.
+  let isDigit = i8x16.le_u(digit, v128.load(K, NINE));
+  let isLetter = i8x16.le_u(letter, v128.load(K, FIVE));
+  let n = <usize>ctz(~i8x16.bitmask(v128.or(isDigit, isLetter)) | 0x10000);
+  let room = end - p;
+  if (n >= room) n = room;
+  else if (n == 16 && load<u8>(HEX_VALUE + <usize>load<u8>(p, 16)) != 255) n = 17;
+  hexCount = n;
+  let nibbles = v128.bitselect(digit, i8x16.add(letter, v128.load(K, TEN)), isDigit);
   // Lane i takes digit n-1-i, the i-th least significant; lanes past n get 0
-  // (a negative index reads as >= 0x80, which swizzle maps to 0).
+  // (an index of 16 and up, or a negative one, read as >= 0x10: swizzle gives 0).
   let le = i8x16.swizzle(nibbles, i8x16.sub(i8x16.splat(<i8>(n - 1)), v128.load(IOTA)));
   // 16-bit lane k holds nibbles 2k (low byte) and 2k+1 (high byte).
   let pairs = v128.or(
@@ -86,10 +82,11 @@ const LOW_NIBBLES: usize = 96, HIGH_NIBBLES: usize = 112;
 
 /** 1 to 16 hex digits, position in scanPos; for the paths that are not hot. */
 export function scanHex(p: usize, end: usize): u64 {
-  let n = hexRun(p, end);
+  let value = hexField(p, end);
+  let n = hexCount;
   scanOk = n - 1 < 16;
   scanPos = p + n;
-  return scanOk ? hexValue(p, n) : 0;
+  return scanOk ? value : 0;
 }
 
 /** 1 to 10 decimal digits. */
