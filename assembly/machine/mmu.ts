@@ -595,6 +595,9 @@ function runPlainSpan(batch: usize, end: usize): void {
       let va = load<u64>(e);
       let last = lastByte(va, load<u32>(e, 16)) >> pageShift;
       accessPlainPages(select<Tlb>(l1i!, l1d!, op == OP_FETCH), op, va >> pageShift, last);
+    } else if (op == <u32>OP_PAGE_FAULT && (word >> 16) == activeCpu) {
+      // Touches no TLB and no counter of the hits: they keep, and so do the rows.
+      observeFault(load<u32>(e, 16));
     } else {
       if (pendingHits != 0) {
         addHits(pendingHits);
