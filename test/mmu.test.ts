@@ -192,7 +192,7 @@ describe('corners where the core once disagreed with docs/metrics.md', () => {
     const trace = [
       '0x400000: R 0x5000 4',
       '0x400004: R 0x4fff 2', // pages 4 and 5
-      '0x400008: W 0x5ffc 4', // page 5 again: the L1's last page is now 5
+      '0x400008: W 0x5ffc 4', // page 5 again: set 5's row now names it
       '0x40000c: W 0x5ffe 4', // pages 5 and 6
     ].join('\n');
     const stats = await core(trace, pin, DEFAULT_MACHINE);

@@ -143,7 +143,7 @@ const FAULT_LINE_MAX: usize = 4096;
  * decodes it, with the same result.
  */
 function pageFaultLine(p: usize, end: usize, e: usize, direct: bool): usize {
-  if (load<u64>(p, 8) != ULT_VA || load<u16>(p, 16) != ZERO_X) return 0;
+  if (!isPageFault(p)) return 0;
   let q = p + 18;
   let va = hexField(q, end);
   let n = hexCount;
@@ -152,7 +152,7 @@ function pageFaultLine(p: usize, end: usize, e: usize, direct: bool): usize {
   let nl = findNewline(q, min<usize>(end, p + FAULT_LINE_MAX));
   if (nl >= end || load<u8>(nl) != 10) return 0;
   let last = trimEnd(q, nl);
-  if (last - q <= 11 || load<u64>(q) != BAR_REASO || (load<u32>(q, 8) & LOW3) != N_COLON) return 0;
+  if (!reasonFollows(q, last)) return 0;
   let reason = internReason(q + 11, last - q - 11);
   if (direct) observeFault(reason);
   else putEvent(e, OP_PAGE_FAULT, va, reason, 0);
@@ -245,7 +245,7 @@ function controlCpu(p: usize, end: usize, lead: usize): i32 {
 function decodeControl(p: usize, end: usize): u32 {
   // The commonest control line first, by words: a trace that says where it
   // faulted has one before every page's first touch.
-  if (end - p >= 18 && load<u64>(p) == PAGE_FA && load<u64>(p, 8) == ULT_VA && load<u16>(p, 16) == ZERO_X) {
+  if (end - p >= 18 && isPageFault(p)) {
     let va = scanHex(p + 18, end);
     if (!scanOk) return BAD_HEX;
     emit(OP_PAGE_FAULT, va, faultReason(scanPos, end), 0, 0, 0);
@@ -276,10 +276,22 @@ function decodeControl(p: usize, end: usize): u32 {
   return BAD_UNKNOWN;
 }
 
+/** Whether the line at p starts `[PAGE_FAULT] VA=0x` (18 bytes). */
+// @ts-ignore: decorator
+@inline function isPageFault(p: usize): bool {
+  return load<u64>(p) == PAGE_FA && load<u64>(p, 8) == ULT_VA && load<u16>(p, 16) == ZERO_X;
+}
+
+/** Whether [p, end) is ` | Reason: ` (11 bytes) and then a reason. */
+// @ts-ignore: decorator
+@inline function reasonFollows(p: usize, end: usize): bool {
+  return end - p > 11 && load<u64>(p) == BAR_REASO && (load<u32>(p, 8) & LOW3) == N_COLON;
+}
+
 /** The reason of a [PAGE_FAULT] line: the text after " | Reason: ", else "unknown". */
 function faultReason(p: usize, end: usize): u32 {
   // Usually right after the address.
-  if (end - p > 11 && load<u64>(p) == BAR_REASO && (load<u32>(p, 8) & LOW3) == N_COLON) return internReason(p + 11, end - p - 11);
+  if (reasonFollows(p, end)) return internReason(p + 11, end - p - 11);
   for (let q = p; q + 10 <= end; q++) {
     if (load<u8>(q) == 0x20 && matchLit(q, end, " | Reason: ")) {
       let text = q + 11;

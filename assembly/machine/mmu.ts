@@ -547,7 +547,7 @@ export function runBatch(batch: usize, count: i32): void {
     nonCanonical++;
     return;
   }
-  // No last-entry check: the callers made their own (accessPlain, countHits), and the set scan is exact anyway.
+  // No row check: the callers made their own (accessPlain, countHits), and the set scan is exact anyway.
   if (!currentRooted) makeRoot();
   resolvePastLast(l1, vpn, tagOf(vpn), currentSpace, <u64>currentSpace, entryCount(l1, op), pageShift);
 }
@@ -589,13 +589,14 @@ function runPlainSpan(batch: usize, end: usize): void {
     if (e >= end) break;
     let word = load<u32>(e, 20);
     let op = word & 0xff;
-    if ((word >> 16) == activeCpu && op <= <u32>OP_FETCH && (word & ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8)) == 0) {
+    let mine = (word >> 16) == activeCpu;
+    if (mine && op <= <u32>OP_FETCH && (word & ((FLAG_PHYSICAL | FLAG_HAS_PA) << 8)) == 0) {
       // A miss, a crossing, or a hit on an entry that was not its set's newest
       // (its TLB's rows then name it): the pending hits keep.
       let va = load<u64>(e);
       let last = lastByte(va, load<u32>(e, 16)) >> pageShift;
       accessPlainPages(select<Tlb>(l1i!, l1d!, op == OP_FETCH), op, va >> pageShift, last);
-    } else if (op == <u32>OP_PAGE_FAULT && (word >> 16) == activeCpu) {
+    } else if (mine && op == <u32>OP_PAGE_FAULT) {
       // Touches no TLB and no counter of the hits: they keep, and so do the rows.
       observeFault(load<u32>(e, 16));
     } else {

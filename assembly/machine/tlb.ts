@@ -64,6 +64,7 @@ export class Tlb {
   counting: bool;
   column: u32;    // the per-PFN column of the first count; the second is column + 1
   clock: u32 = 0;
+  ranks: usize = 0;  // u32[stride]: renumber()'s working space, made on its first run
   lookups: u64 = 0;
   misses: u64 = 0;
   /** After a missed lookup: the first slot of the page's set, and the slot fill() replaces. */
@@ -153,7 +154,7 @@ export class Tlb {
    */
   // @ts-ignore: decorator
   @inline hitRow(key: u64, count: usize): bool {
-    let row = this.rows + (<usize>(key & this.rowMask) << 4);
+    let row = this.rowOf(key);
     if (load<u64>(row) != key) return false;
     this.lookups++;
     let at = this.counts + count + <usize>load<u32>(row, 8);
@@ -165,10 +166,16 @@ export class Tlb {
   // @ts-ignore: decorator
   @inline private setRow(key: u64, slot: usize): void {
     if (this.rows != 0) {
-      let row = this.rows + (<usize>(key & this.rowMask) << 4);
+      let row = this.rowOf(key);
       store<u64>(row, key);
       store<u32>(row, <u32>slot, 8);
     }
+  }
+
+  /** Page `key`'s row (the L1 keeps rows). */
+  // @ts-ignore: decorator
+  @inline private rowOf(key: u64): usize {
+    return this.rows + (<usize>(key & this.rowMask) << 4);
   }
 
   /** Forgets every row: after a flush, or when page numbers change their space. */
@@ -186,11 +193,11 @@ export class Tlb {
     let way = stride <= 16 ? matchSmall(t, tag, stride) : matchLarge(t, tag, stride);
     if (way >= 0) {
       let slot = (base + <usize>way) << 3;
-      if (this.lruStamps) store<u32>(this.stamps + (slot >> 1), this.tick() | <u32>(way & 15));
+      if (this.lruStamps) store<u32>(this.stamps + (slot >> 1), this.tick() | wayBits(<usize>way));
       else if (this.plru != 0) this.touch(base, <usize>way);
       if (this.counting) store<u64>(this.counts + count + slot, load<u64>(this.counts + count + slot) + 1);
       this.lastTag = tag;
-        this.lastSlot = slot;
+      this.lastSlot = slot;
       this.setRow(vpn, slot);
       return load<i64>(this.pfns + slot);
     }
@@ -223,7 +230,7 @@ export class Tlb {
       store<u64>(this.counts + count + slot, 1);
     }
     store<u64>(this.tags + slot, tag);
-    store<u32>(this.stamps + (slot >> 1), this.tick() | <u32>((this.victim - base) & 15));
+    store<u32>(this.stamps + (slot >> 1), this.tick() | wayBits(this.victim - base));
     store<u64>(this.pfns + slot, pfn);
     this.lastTag = tag;
     this.lastSlot = slot;
@@ -238,14 +245,14 @@ export class Tlb {
   invalidate(tag: u64, vpn: u64): bool {
     let base = this.setBase(vpn);
     let found = false;
-    if (this.rows != 0) store<u64>(this.rows + (<usize>(vpn & this.rowMask) << 4), NO_TAG);
+    if (this.rows != 0) store<u64>(this.rowOf(vpn), NO_TAG);
     for (let w: usize = 0; w < this.ways; w++) {
       let slot = (base + w) << 3;
       if (load<u64>(this.tags + slot) == tag) {
         this.lastTag = NO_TAG;
-            this.handOver(slot);
+        this.handOver(slot);
         store<u64>(this.tags + slot, NO_TAG);
-        store<u32>(this.stamps + (slot >> 1), <u32>w & 15);
+        store<u32>(this.stamps + (slot >> 1), wayBits(w));
         found = true;
         this.invalidated = true;
       }
@@ -329,7 +336,7 @@ export class Tlb {
       if (load<u64>(this.tags + slot) < keep) {
         this.handOver(slot);
         store<u64>(this.tags + slot, NO_TAG);
-        store<u32>(this.stamps + (slot >> 1), <u32>(i % this.stride) & 15);
+        store<u32>(this.stamps + (slot >> 1), wayBits(i % this.stride));
       }
     }
   }
@@ -342,7 +349,7 @@ export class Tlb {
     memory.fill(this.tags, 0xff, slots << 3);
     for (let i: usize = 0; i < slots; i++) {
       let way = i % this.stride;
-      store<u32>(this.stamps + (i << 2), way < this.ways ? <u32>way & 15 : PAD_STAMP);
+      store<u32>(this.stamps + (i << 2), way < this.ways ? wayBits(way) : PAD_STAMP);
     }
   }
 
@@ -362,10 +369,11 @@ export class Tlb {
   private renumber(): u32 {
     let top: u32 = 0;
     let stride = this.stride;
+    // Ranks first, then stores: each rank counts the smaller old stamps.
+    if (this.ranks == 0) this.ranks = heap.alloc(stride << 2);
+    let ranks = this.ranks;
     for (let base: usize = 0; base < <usize>this.sets * stride; base += stride) {
       let s = this.stamps + (base << 2);
-      // Ranks first, then stores: each rank counts the smaller old stamps.
-      let ranks = this.renumberScratch(stride);
       for (let w: usize = 0; w < this.ways; w++) {
         let mine = load<u32>(s + (w << 2)) >> WAY_SHIFT;
         let rank: u32 = 0;
@@ -381,19 +389,11 @@ export class Tlb {
       for (let w: usize = 0; w < this.ways; w++) {
         let rank = load<u32>(ranks + (w << 2));
         if (rank > top) top = rank;
-        store<u32>(s + (w << 2), (rank << WAY_SHIFT) | (<u32>w & 15));
+        store<u32>(s + (w << 2), (rank << WAY_SHIFT) | wayBits(w));
       }
     }
     this.clock = top + 1;
     return this.clock;
-  }
-
-  private scratch: usize = 0;
-
-  /** u32[ways] of working space for renumber(), made on first use. */
-  private renumberScratch(stride: usize): usize {
-    if (this.scratch == 0) this.scratch = heap.alloc(stride << 2);
-    return this.scratch;
   }
 }
 
@@ -404,7 +404,7 @@ const WAY_BITS: u32 = 1 << WAY_SHIFT;
 const STAMP_MAX: u32 = (0xffff_ffff >> WAY_SHIFT) - 1;
 let stampLimit: u32 = STAMP_MAX;
 
-/** Makes every TLB made after this renumber its stamps after `limit` ticks (at least the ways of a set; tests use small ones). */
+/** Makes every TLB renumber its stamps once its clock passes `limit` (tests use small ones; at most STAMP_MAX). */
 export function setStampLimit(limit: u32): void {
   stampLimit = min<u32>(max<u32>(limit, 1), STAMP_MAX);
 }
@@ -441,6 +441,12 @@ function matchLarge(t: usize, tag: u64, stride: usize): i32 {
     if (hits != 0) return <i32>(group + <usize>ctz(hits));
   }
   return -1;
+}
+
+/** A stamp's way bits: the way's number mod 16. */
+// @ts-ignore: decorator
+@inline function wayBits(way: usize): u32 {
+  return <u32>way & (WAY_BITS - 1);
 }
 
 /** The stamp of a padding way: above every real one, so never the oldest. */
