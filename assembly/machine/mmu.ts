@@ -12,7 +12,7 @@ import { countObservedFault } from "../observers/faults";
 import { settleFrameCounts } from "../observers/pfn";
 import { EVENT_BYTES, lastByte } from "../records";
 import { Tlb, NO_TAG } from "./tlb";
-import { walk, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
+import { walk, walk4k, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
 import { SpaceNames } from "./spaces";
 import { flushPwc, savePwc, loadPwc, newPwc, PWC_STATE_BYTES } from "./pwc";
 import { tracking, track, traceFrames, setFaultFrame } from "./frames";
@@ -301,7 +301,7 @@ function resolvePastLastCall(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u
     // The set scan alone: the L2's last entry is rarely the page the L1 just missed.
     if (second) pfn = second.lookupSet(tag, vpn, 0);
     if (pfn < 0) {
-      pfn = <i64>walk(tree, vpn << (shift - 12), keySpace, shift);
+      pfn = <i64>(shift == 12 && keySpace == <u64>tree ? walk4k(tree, vpn) : walk(tree, vpn << (shift - 12), keySpace, shift));
       if (second) second.fill(tag, <u64>pfn, 0);
     }
     l1.fill(tag, <u64>pfn, count);

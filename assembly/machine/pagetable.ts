@@ -157,6 +157,33 @@ export function walk(asid: u32, vpn: u64, keySpace: u64, pageShift: u64): u64 {
 
 const pwcKeys = memory.data(4 * 8, 8);
 
+/**
+ * walk() for a process's 4 KiB page in x86-64's four levels without
+ * page-walk caches (the default machine): the shifts and the node size are
+ * constants, so a walk of mapped tables is four loads. A missing table or
+ * page takes descend(), which allocates them (faults) from the root again.
+ */
+export function walk4k(asid: u32, vpn: u64): u64 {
+  if (levels != 4 || pwcLevels() != 0 || asid == KERNEL_TREE) return walk(asid, vpn, <u64>asid, 12);
+  walks++;
+  walkRefs += 4;
+  let node = asid < rootCapacity ? load<u32>(roots + (<usize>asid << 2)) : 0;
+  if (node != 0) node = load<u32>(entryOf4k(node, vpn >> 27));
+  if (node != 0) node = load<u32>(entryOf4k(node, vpn >> 18));
+  if (node != 0) node = load<u32>(entryOf4k(node, vpn >> 9));
+  if (node != 0) {
+    let pfn = load<u32>(entryOf4k(node, vpn));
+    if (pfn > EVICTED) return <u64>pfn;
+  }
+  return descend(asid, vpn, 0, 1);
+}
+
+/** slotOf() in x86-64 paging: 512 entries of 4 bytes per node; `bits`' low 9 are the index. */
+// @ts-ignore: decorator
+@inline function entryOf4k(node: u32, bits: u64): usize {
+  return nodes + (<usize>node << 11) + ((<usize>bits & 511) << 2);
+}
+
 /** `frames`: the 4 KiB frames of a data page mapped at level `leaf`. */
 function descend(asid: u32, vpn: u64, leaf: u32, frames: u64): u64 {
   let node = rootOf(asid);
