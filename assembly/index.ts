@@ -143,6 +143,11 @@ export function position(binary: bool): f64 {
   return <f64>(binary ? eventsRead : lines);
 }
 
+/** Lines skipped as not records (banners, comments) so far. */
+export function ignoredLineCount(): f64 {
+  return <f64>ignoredLines;
+}
+
 export function badLineCount(): f64 {
   return <f64>badLines;
 }

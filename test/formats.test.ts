@@ -217,9 +217,43 @@ describe('two threads (a decoding worker) give the same results as one', () => {
       const paths = [file(trace.text)];
       const base = { format, sizeShift: trace.sizeShift, machine };
       const one = await replay(paths, { ...base, threads: 1 });
-      const two = await replayPipelined({ paths, ...base, strict: false, shape: { slots: 3, slotBytes: 1 + ((seed * 37) % 300) } });
+      const two = await replayPipelined({ paths, ...base, strict: false, shape: { slots: 3, slotBytes: 1 + ((seed * 37) % 300) }, sliceBytes: 0 });
       expect(two.stats, `seed ${seed}`).toEqual(one.stats);
       expect(two.bad.map(([, b]) => b.line), `seed ${seed}`).toEqual(one.bad.map(([, b]) => b.line));
+    }
+  });
+
+  it('in slices of lines cut anywhere, each decoded on either thread', async () => {
+    for (let seed = 600; seed < 660; seed++) {
+      const format = TEXT_FORMATS[seed % TEXT_FORMATS.length] as Format;
+      const trace = randomTrace(seed, { format });
+      const machine = randomMachine(seed);
+      // Two inputs: line numbers start again in the second; a slice never spans them.
+      const half = trace.text.indexOf('\n', trace.text.length >> 1) + 1;
+      const paths = half > 0 ? [file(trace.text.slice(0, half)), file(trace.text.slice(half))] : [file(trace.text)];
+      const base = { format, sizeShift: trace.sizeShift, machine };
+      const one = await replay(paths, { ...base, threads: 1 });
+      // This thread takes every slice, none, or some: the worker's reasons and bad lines must join its own.
+      const choice = Math.floor(seed / TEXT_FORMATS.length) % 4;
+      const mayTake = (i: number) => (choice === 0 ? true : choice === 1 ? false : choice === 2 ? i % 2 === 0 : (i * 7 + seed) % 3 === 0);
+      const sliceBytes = 1 + ((seed * 53) % 400);
+      const two = await replayPipelined({ paths, ...base, strict: false, shape: { slots: 3, slotBytes: 1 + ((seed * 37) % 300) }, sliceBytes, mayTake });
+      const why = `seed ${seed}, slices of ${sliceBytes} bytes, choice ${choice}`;
+      expect(two.stats, why).toEqual(one.stats);
+      expect(two.bad, why).toEqual(one.bad);
+      expect(two.formats, why).toEqual(one.formats);
+    }
+  });
+
+  it('in slices, stops at the first bad line under --strict, whichever thread decodes it', async () => {
+    const good = (va: number) => `[MEM] VA=0x${va.toString(16)}, size=4, type=READ\n`;
+    const text = [0x1000, 0x2000, 0x3000].map(good).join('') + 'nope\n' + [0x4000, 0x5000].map(good).join('') + 'worse\n' + good(0x6000);
+    const path = file(text);
+    const one = await replay([path], { threads: 1, strict: true });
+    expect([one.stopped, one.stats.records, one.bad.map(([, b]) => b.line)]).toEqual([true, 3, [4]]);
+    for (const mayTake of [() => true, () => false, (i: number) => i % 2 === 1]) {
+      const two = await replayPipelined({ paths: [path], format: undefined, sizeShift: false, strict: true, machine: DEFAULT_MACHINE, sliceBytes: 20, mayTake });
+      expect([two.stopped, two.stats, two.bad]).toEqual([true, one.stats, one.bad]);
     }
   });
 

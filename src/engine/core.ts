@@ -39,6 +39,7 @@ interface CoreExports {
   feed(len: number, eof: number): number;
   position(binary: number): number;
   badLineCount(): number;
+  ignoredLineCount(): number;
   recordCount(): number;
   badLineLog(): number;
   frameCounts(): number;
@@ -339,20 +340,40 @@ export class CoreSession {
     }
   }
 
+  /** Lines, bad lines and ignored lines the core has read so far (all text inputs). */
+  lineCounts(): { lines: number; bad: number; ignored: number } {
+    return { lines: this.core.position(0), bad: this.core.badLineCount(), ignored: this.core.ignoredLineCount() };
+  }
+
+  /** How many reasons are interned (ids 1 to this). */
+  reasonCount(): number {
+    return this.core.reasons();
+  }
+
+  /**
+   * Interns one reason and returns its id here. `scratch` is a view of this
+   * core's memory that holds nothing yet (the room a read is about to fill).
+   */
+  internReason(reason: Uint8Array, scratch: Uint8Array): number {
+    const bytes = reason.subarray(0, Math.min(abi.REASON_BYTES, scratch.length));
+    scratch.set(bytes);
+    return this.core.addReason(scratch.byteOffset, bytes.length);
+  }
+
   /** Bad and ignored lines of the text a binary trace was converted from. */
   inherit(badLines: number, ignoredLines: number): void {
     this.extraBad += badLines;
     this.extraIgnored += ignoredLines;
   }
 
-  /** The reasons interned so far, by id - 1, as the bytes the trace gave. */
-  reasons(): Uint8Array[] {
+  /** The reasons interned so far, by id - 1, as the bytes the trace gave (from id first + 1 on). */
+  reasons(first = 0): Uint8Array[] {
     const out: Uint8Array[] = [];
     const entryBytes = 4 + abi.REASON_BYTES;
     const table = this.core.reasonText() >>> 0;
     const count = this.core.reasons();
     const view = new DataView(this.memory.buffer);
-    for (let i = 0; i < count; i++) {
+    for (let i = first; i < count; i++) {
       const entry = table + i * entryBytes;
       const length = view.getUint32(entry, true);
       out.push(new Uint8Array(this.memory.buffer.slice(entry + 4, entry + 4 + length)));

@@ -6,7 +6,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CoreSession, type BadLine } from './core.js';
 import { RingWriter, DONE, FAILED, type RingShape } from './ring.js';
+import { FrameWriter, NEXT_SLICE, RETIRED, STOP } from './slice-frames.js';
+import { EVENT_BYTES, OP_PAGE_FAULT, REASON_CAPACITY } from '../../assembly/abi.js';
 import { feedInput, openInput } from '../replay.js';
+import { openSlice } from '../input/slices.js';
 import { UserError } from '../errors.js';
 import { DEFAULT_MACHINE, type Format } from '../model.js';
 
@@ -19,6 +22,15 @@ export interface DecodeJob {
   strict: boolean;
   /** A Float64Array[1]: bytes of the inputs read from disk so far (progress). */
   progress?: SharedArrayBuffer;
+  /** A sliced replay: decode the slices this thread takes (all else above but `ring` and `strict` is unused). */
+  slices?: SliceJob;
+}
+
+/** The slices of a sliced replay, numbered across the inputs in order (pipeline.ts). */
+export interface SliceJob {
+  slices: Array<{ path: string; format: Format; start: number; end: number }>;
+  /** Int32Array: the control words (slice-frames.ts). */
+  control: SharedArrayBuffer;
 }
 
 export type DecodeOutcome =
@@ -40,6 +52,7 @@ const BAD_LINES_KEPT = 100;
 async function run(job: DecodeJob): Promise<DecodeOutcome> {
   const writer = new RingWriter(job.ring, job.shape);
   try {
+    if (job.slices) return await decodeSlices(job.slices, job, writer);
     const session = new CoreSession({ machine: DEFAULT_MACHINE, sizeShift: job.sizeShift, strict: job.strict, convert: true });
     const outcome = { ok: true as const, traces: [] as string[], formats: [] as Format[], bad: [] as Array<[string, BadLine]>, stopped: false };
     const progress = job.progress ? new Float64Array(job.progress) : null;
@@ -73,6 +86,66 @@ async function run(job: DecodeJob): Promise<DecodeOutcome> {
     writer.close(FAILED);
     return { ok: false, message: (err as Error).message, userError: err instanceof UserError };
   }
+}
+
+/**
+ * Takes slices (Atomics.add on the shared counter) until none is left or
+ * the replay stops, and sends each one's frames. The reasons its core
+ * interns go out before the events that name them.
+ */
+async function decodeSlices(job: SliceJob, options: DecodeJob, writer: RingWriter): Promise<DecodeOutcome> {
+  const control = new Int32Array(job.control);
+  const frames = new FrameWriter(writer);
+  const session = new CoreSession({ machine: DEFAULT_MACHINE, sizeShift: options.sizeShift, strict: options.strict, convert: true });
+  let reasonsSent = 0;
+  const sendReasons = () => {
+    if (session.reasonCount() === reasonsSent) return;
+    frames.reasons(session.reasons(reasonsSent));
+    reasonsSent = session.reasonCount();
+  };
+  for (;;) {
+    if (Atomics.load(control, STOP) !== 0) break;
+    const index = Atomics.add(control, NEXT_SLICE, 1);
+    if (index >= job.slices.length) break;
+    const { path, format, start, end } = job.slices[index];
+    const before = session.lineCounts();
+    const source = openSlice(path, start, end);
+    let finished: boolean;
+    let other = false;
+    try {
+      finished = await session.feed({
+        source,
+        format,
+        onBadLine: (bad) => frames.bad(bad),
+        onEvents: (events) => {
+          sendReasons();
+          other ||= session.reasonCount() >= REASON_CAPACITY && namesOther(events);
+          frames.events(events);
+        },
+      });
+    } finally {
+      source.close();
+    }
+    sendReasons();
+    // Its table stays full, so every later slice would risk the same: this
+    // thread takes no more. Said before the slice ends, so the other thread
+    // knows it when it gets there.
+    if (other) Atomics.store(control, RETIRED, 1);
+    const after = session.lineCounts();
+    frames.end({ lines: after.lines - before.lines, bad: after.bad - before.bad, ignored: after.ignored - before.ignored, stopped: !finished, givenBack: other });
+    if (other || !finished) break;
+  }
+  writer.close(DONE);
+  return { ok: true, traces: [], formats: [], bad: [], badLines: 0, ignoredLines: 0, reasons: [], stopped: false };
+}
+
+/** Whether some [PAGE_FAULT] event names its reason "other" (not in the full reason table). */
+function namesOther(events: Uint8Array): boolean {
+  const view = new DataView(events.buffer, events.byteOffset, events.byteLength);
+  for (let at = 0; at < events.length; at += EVENT_BYTES) {
+    if (events[at + 20] === OP_PAGE_FAULT && view.getUint32(at + 16, true) === REASON_CAPACITY + 1) return true;
+  }
+  return false;
 }
 
 parentPort!.postMessage(await run(workerData as DecodeJob));

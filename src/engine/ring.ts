@@ -71,6 +71,13 @@ export class RingWriter extends Ring {
     Atomics.notify(this.header, WRITTEN);
   }
 
+  /** Hands over the partial slot now, so the reader need not wait for it to fill. */
+  flush(): void {
+    if (this.pending === 0) return;
+    this.waitForRoom(Atomics.load(this.header, WRITTEN));
+    this.handOver();
+  }
+
   /** Hands over the last, partial slot and marks the end (or a failure). */
   close(state: typeof DONE | typeof FAILED): void {
     if (this.pending > 0 && state === DONE) {

@@ -132,6 +132,25 @@ export async function openSource(path: string): Promise<ByteSource> {
   return small ?? gunzipped(path, createReadStream(path, { highWaterMark: 1 << 20 }), size);
 }
 
+/** A file's size when it can be read in slices (src/input/slices.ts): a plain file, not gzip-compressed; else null. */
+export function plainFileSize(path: string): number | null {
+  if (path === '-') return null;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null; // its error comes when it is opened to be read
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return null;
+    const head = new Uint8Array(2);
+    return isGzip(head.subarray(0, readSync(fd, head, 0, 2, 0))) ? null : stat.size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Compressed files this small are inflated in one call... */
 const SMALL_GZIP_BYTES = 256 << 10;
 /** ...when they inflate to at most this much (else they stream, so memory stays bounded). */
