@@ -86,12 +86,11 @@ export async function feedInput(
 /**
  * auto is one thread. Two pay only where simulating costs far more than
  * decoding. Two threads against one, `node dist/bench/run.js` (10M records,
- * medians of 5 interleaved runs; the range over three such runs): zipf
- * 1.11-1.27x, seq 0.87-1.08x, uniform 1.01-1.03x, chase 0.79-1.04x, and the
- * real trace 0.62-0.76x (0.80x gzipped: one thread already inflates on
- * libuv's pool). Traces of real programs have the real trace's locality,
- * where the decoder's direct hand-off to the machine beats the pipeline's
- * event hand-off.
+ * medians of 5 interleaved runs; two such runs): zipf 1.00-1.09x, uniform
+ * 1.14-1.15x, chase 1.06-1.10x, seq 0.87-0.90x and the real trace
+ * 0.77-0.86x. Traces of real programs have the real trace's locality: its
+ * one-thread replay runs 45M records/s, so the worker's start (a second
+ * isolate and core) and the hand-off of events cost more than they save.
  */
 function useTwoThreads(req: ReplayRequest): boolean {
   if (req.threads !== 2) return false;
