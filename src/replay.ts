@@ -64,6 +64,11 @@ export async function openInput(path: string, forced?: Format): Promise<OpenInpu
   }
 }
 
+/** A .tlbt input is a whole trace (its counts, its reason ids): it is not joined with others. */
+export function refuseJoinedTlbt(name: string, format: Format, inputs: number): void {
+  if (format === 'tlbt' && inputs > 1) throw new UserError(`${name}: a .tlbt trace replays alone (convert the other inputs together with it)`);
+}
+
 /** Feeds one input, a .tlbt file's event region and then its reason table included. */
 export async function feedInput(
   session: CoreSession,
@@ -158,9 +163,7 @@ export async function feedPaths(
     traces.push(name);
     formats.push(input.format);
     try {
-      if (input.format === 'tlbt' && paths.length > 1) {
-        throw new UserError(`${name}: a .tlbt trace replays alone (convert the other inputs together with it)`);
-      }
+      refuseJoinedTlbt(name, input.format, paths.length);
       const { onBadLine, onProgress } = hooks;
       const finished = await feedInput(session, input, {
         onBadLine: onBadLine && ((bad) => onBadLine(name, bad)),

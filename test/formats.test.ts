@@ -17,6 +17,7 @@ import { readTrace, tracePath } from './answers.js';
 import { randomMachine, randomTrace } from './gen.js';
 import { CoreSession, type BadLine } from '../src/engine/core.js';
 import { bufferSource } from '../src/input/source.js';
+import { planSlices } from '../src/input/slices.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-formats-'));
 let fileCount = 0;
@@ -239,10 +240,40 @@ describe('two threads (a decoding worker) give the same results as one', () => {
       const sliceBytes = 1 + ((seed * 53) % 400);
       const two = await replayPipelined({ paths, ...base, strict: false, shape: { slots: 3, slotBytes: 1 + ((seed * 37) % 300) }, sliceBytes, mayTake });
       const why = `seed ${seed}, slices of ${sliceBytes} bytes, choice ${choice}`;
-      expect(two.stats, why).toEqual(one.stats);
+      // As text: the order of the reasons' keys is the order they were first met.
+      expect(JSON.stringify(two.stats), why).toEqual(JSON.stringify(one.stats));
       expect(two.bad, why).toEqual(one.bad);
-      expect(two.formats, why).toEqual(one.formats);
+      expect([two.traces, two.formats], why).toEqual([one.traces, one.formats]);
     }
+  });
+
+  it('in slices, scans a line longer than many slices once, and keeps it whole', async () => {
+    const line = (va: number) => `[MEM] VA=0x${va.toString(16)}, size=4, type=READ\n`;
+    const text = line(0x1000) + `${'x'.repeat(5000)}\n` + line(0x2000) + line(0x3000);
+    const path = file(text);
+    // Lines of 35, 5001, 35 and 35 bytes: the long one starts in the first 64 bytes.
+    expect(planSlices(path, text.length, 64)).toEqual([[0, 5036], [5036, 5071], [5071, 5106]]);
+    const one = await replay([path], { threads: 1 });
+    const two = await replayPipelined({ paths: [path], sizeShift: false, strict: false, machine: DEFAULT_MACHINE, sliceBytes: 64, mayTake: (i) => i % 2 === 1 });
+    expect([two.stats, two.bad]).toEqual([one.stats, one.bad]);
+  });
+
+  it('refuse a .tlbt trace joined with other inputs, whatever its name, on either thread count', async () => {
+    const text = file('[MEM] VA=0x1000, size=4, type=READ\n');
+    const binary = file('', '.bin');
+    await convertPaths({ paths: [text], output: binary, sizeShift: false, strict: false });
+    for (const threads of [1, 2] as const) {
+      await expect(replay([text, binary], { threads }), `${threads} threads`).rejects.toThrow(/\.bin: a \.tlbt trace replays alone/);
+    }
+  });
+
+  it('in slices, meets an input it cannot read where one thread would: after a --strict stop', async () => {
+    const first = file('[MEM] VA=0x1000, size=4, type=READ\nnope\n');
+    const empty = file('');
+    const one = await replay([first, empty], { threads: 1, strict: true });
+    const two = await replay([first, empty], { threads: 2, strict: true });
+    expect([two.stopped, two.traces, two.bad]).toEqual([true, [first], one.bad]);
+    expect(one.traces).toEqual([first]);
   });
 
   it('in slices, stops at the first bad line under --strict, whichever thread decodes it', async () => {

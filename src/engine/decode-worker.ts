@@ -1,14 +1,15 @@
-// The decoding half of a two-thread replay: decodes the inputs in convert
-// mode and streams the events through the ring to the simulating thread. It
-// ends with one message saying what only the decoder knows (bad and ignored
-// lines, reason names, formats).
+// The decoding half of a two-thread replay, in convert mode. Streamed: it
+// decodes the inputs and sends their events through the ring to the
+// simulating thread, then one message saying what only the decoder knows (bad
+// and ignored lines, reason names, formats). Sliced: it decodes the slices it
+// takes and sends each one's frames (slice-frames.ts), which say all that.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { CoreSession, type BadLine } from './core.js';
 import { RingWriter, DONE, FAILED, type RingShape } from './ring.js';
 import { FrameWriter, NEXT_SLICE, RETIRED, STOP } from './slice-frames.js';
 import { EVENT_BYTES, OP_PAGE_FAULT, REASON_CAPACITY } from '../../assembly/abi.js';
-import { feedInput, openInput } from '../replay.js';
+import { feedInput, openInput, refuseJoinedTlbt } from '../replay.js';
 import { openSlice } from '../input/slices.js';
 import { UserError } from '../errors.js';
 import { DEFAULT_MACHINE, type Format } from '../model.js';
@@ -63,6 +64,7 @@ async function run(job: DecodeJob): Promise<DecodeOutcome> {
       outcome.traces.push(name);
       outcome.formats.push(input.format);
       try {
+        refuseJoinedTlbt(name, input.format, job.paths.length);
         const finished = await feedInput(session, input, {
           onBadLine: (bad) => {
             if (outcome.bad.length < BAD_LINES_KEPT) outcome.bad.push([name, bad]);

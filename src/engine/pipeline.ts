@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { CoreSession, type BadLine } from './core.js';
-import { createRing, RingReader, type RingShape } from './ring.js';
+import { createRing, READ_WAIT_MS, RingReader, type RingShape } from './ring.js';
 import type { DecodeJob, DecodeOutcome, SliceJob } from './decode-worker.js';
 import { CONTROL_WORDS, NEXT_SLICE, RETIRED, STOP, decodeBad, decodeEnd, FrameReader, FRAME_BAD, FRAME_END, FRAME_EVENTS, FRAME_HEADER_BYTES, FRAME_REASONS, type SliceEnd } from './slice-frames.js';
 import { openSlice, planSlices } from '../input/slices.js';
@@ -50,8 +50,6 @@ export interface PipelineResult {
 }
 
 const DEFAULT_SHAPE: RingShape = { slots: 8, slotBytes: 1 << 20 };
-/** How long the simulating thread blocks before letting the event loop run. */
-const WAIT_MS = 20;
 /** Bytes per slice: fine enough for the two threads to share the work evenly, coarse enough that a slice's set-up is noise. */
 const DEFAULT_SLICE_BYTES = 4 << 20;
 /** Slices this thread may hold ahead of its turn. */
@@ -68,17 +66,28 @@ interface TextFile {
   size: number;
 }
 
-/** The inputs with their formats when every one is a plain text file; else null. */
+/**
+ * The inputs with their formats when every one is a plain text file; else
+ * null. Also null when one cannot be sniffed: the streamed replay then
+ * meets that error where one thread would (after a --strict stop in an
+ * earlier input, say).
+ */
 async function sliceableInputs(req: PipelineRequest): Promise<TextFile[] | null> {
+  const { openInput } = await import('../replay.js');
   const files: TextFile[] = [];
   for (const path of req.paths) {
     const size = plainFileSize(path);
     if (size === null) return null;
-    const { openInput } = await import('../replay.js');
-    const input = await openInput(path, req.format);
-    input.source.close();
-    if (input.format === 'tlbt') return null;
-    files.push({ path, format: input.format, size });
+    let format: Format;
+    try {
+      const input = await openInput(path, req.format);
+      input.source.close();
+      format = input.format;
+    } catch {
+      return null;
+    }
+    if (format === 'tlbt') return null;
+    files.push({ path, format, size });
   }
   return files;
 }
@@ -141,7 +150,7 @@ async function replayStreamed(req: PipelineRequest): Promise<PipelineResult> {
     sizeOnDisk: null,
     async read(into) {
       for (;;) {
-        const n = reader.read(into, WAIT_MS);
+        const n = reader.read(into, READ_WAIT_MS);
         if (n !== null) return n;
         if (thread.ended()) return reader.read(into, 0) ?? 0;
         await new Promise((resolve) => setImmediate(resolve));
@@ -180,8 +189,9 @@ async function replayStreamed(req: PipelineRequest): Promise<PipelineResult> {
 async function replaySliced(req: PipelineRequest, files: TextFile[]): Promise<PipelineResult> {
   const shape = req.shape ?? DEFAULT_SHAPE;
   const sliceBytes = req.sliceBytes ?? DEFAULT_SLICE_BYTES;
-  const slices = files.flatMap((f, file) => planSlices(f.size, sliceBytes).map(([start, end]) => ({ path: f.path, format: f.format, start, end, file })));
-  const fileStarts = files.map((_, i) => files.slice(0, i).reduce((sum, f) => sum + f.size, 0));
+  const slices = files.flatMap((f, file) => planSlices(f.path, f.size, sliceBytes).map(([start, end]) => ({ path: f.path, format: f.format, start, end, file })));
+  const fileStarts: number[] = [];
+  files.reduce((start, f) => (fileStarts.push(start), start + f.size), 0);
   const ring = createRing(shape);
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
   const sliceJob: SliceJob = { slices: slices.map(({ path, format, start, end }) => ({ path, format, start, end })), control: control.buffer as SharedArrayBuffer };
@@ -210,19 +220,23 @@ async function replaySliced(req: PipelineRequest, files: TextFile[]): Promise<Pi
   const reasons = new ReasonMap(session);
   const onProgress = req.onProgress;
   let stopped = false;
+  let lastFile = files.length - 1; // the last input read: a --strict stop ends the list there
   try {
     let lineBase = 0; // lines of the file before the slice
     for (let index = 0; index < slices.length && !stopped; index++) {
       const slice = slices[index];
+      lastFile = slice.file;
       if (index > 0 && slice.file !== slices[index - 1].file) lineBase = 0;
       const mine = index === ahead[0] || take(index);
       if (index === ahead[0]) ahead.shift();
       const base = lineBase;
-      const progress = onProgress && ((_fed: number, records: number) => onProgress({ bytes: fileStarts[slice.file] + slice.start, total: req.total ?? null, records }));
+      // Text bytes fed here, or (events from the worker) the slice's start.
+      const progress = (text: boolean) =>
+        onProgress && ((fed: number, records: number) => onProgress({ bytes: fileStarts[slice.file] + slice.start + (text ? fed : 0), total: req.total ?? null, records }));
       let decodeHere = mine;
       if (!mine) {
         const source = new WorkerSlice(slice.path, frames, reasons, (b) => keep(slice.path, { ...b, line: b.line + base }));
-        await session.feed({ source, format: 'tlbt', onProgress: progress });
+        await session.feed({ source, format: 'tlbt', onProgress: progress(false) });
         const end = source.end;
         if (!end) {
           await thread.check();
@@ -239,7 +253,7 @@ async function replaySliced(req: PipelineRequest, files: TextFile[]): Promise<Pi
         const before = session.lineCounts().lines;
         const source = openSlice(slice.path, slice.start, slice.end);
         try {
-          stopped = !(await session.feed({ source, format: slice.format, onBadLine: (b) => keep(slice.path, { ...b, line: b.line + base }), onProgress: progress }));
+          stopped = !(await session.feed({ source, format: slice.format, onBadLine: (b) => keep(slice.path, { ...b, line: b.line + base }), onProgress: progress(true) }));
         } finally {
           source.close();
         }
@@ -251,7 +265,8 @@ async function replaySliced(req: PipelineRequest, files: TextFile[]): Promise<Pi
     // The worker may wait for room in the ring: terminating it ends that wait.
     await thread.worker.terminate();
   }
-  return { traces: files.map((f) => f.path), formats: files.map((f) => f.format), stats: session.stats(), stopped, bad };
+  const read = files.slice(0, stopped ? lastFile + 1 : files.length);
+  return { traces: read.map((f) => f.path), formats: read.map((f) => f.format), stats: session.stats(), stopped, bad };
 }
 
 /** The worker's reason ids in this thread's core: the two cores intern reasons in different orders. */

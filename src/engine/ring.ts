@@ -9,6 +9,9 @@ const STATE = 2; // RUNNING, DONE or FAILED
 const HEADER_INTS = 4;
 
 
+/** How long a reader blocks on an empty ring before it lets its event loop run (ms). */
+export const READ_WAIT_MS = 20;
+
 export const RUNNING = 0;
 export const DONE = 1;
 export const FAILED = 2;

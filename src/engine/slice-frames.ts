@@ -5,7 +5,7 @@
 // payload length, then the payload.
 
 import type { BadLine } from './core.js';
-import type { RingReader, RingWriter } from './ring.js';
+import { READ_WAIT_MS, type RingReader, type RingWriter } from './ring.js';
 import { encodeReasonTable } from '../input/tlbt.js';
 
 /** The shared control words (Int32Array): the next slice nobody took, 1 once the replay stops, 1 once the worker takes no more. */
@@ -87,8 +87,6 @@ export function decodeEnd(payload: Uint8Array): SliceEnd {
   return { lines: view.getFloat64(0, true), bad: view.getFloat64(8, true), ignored: view.getFloat64(16, true), stopped: (flags & 1) !== 0, givenBack: (flags & 2) !== 0 };
 }
 
-/** How long the reading thread blocks on an empty ring before it lets the event loop run. */
-const WAIT_MS = 20;
 
 /** Reads exact byte counts from the ring, waiting for the decoding thread. */
 export class FrameReader {
@@ -107,7 +105,7 @@ export class FrameReader {
     let filled = 0;
     let stalled = false;
     while (filled < into.length) {
-      const n = this.ring.read(into.subarray(filled), stalled ? WAIT_MS : 0);
+      const n = this.ring.read(into.subarray(filled), stalled ? READ_WAIT_MS : 0);
       if (n === 0) return false;
       if (n !== null) {
         filled += n;

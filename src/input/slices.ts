@@ -1,28 +1,34 @@
 // A plain (uncompressed) text file cut into slices of whole lines, so that
-// two threads can decode different parts of it. A slice is nominally a byte
-// range [start, end); it holds the lines that *start* in that range, so it
-// really runs from the first line start at or after `start` to the first at
-// or after `end`. Both edges follow the same rule, so the slices of a file
-// hold each of its lines exactly once, whoever reads them.
+// two threads can decode different parts of it. Each slice holds the lines
+// that start in its nominal byte range [k * sliceBytes, (k + 1) * sliceBytes):
+// its edges are the first line starts at or after those bytes, found once, in
+// order, when the file is planned (so a line longer than many slices is
+// scanned once, and leaves the slices inside it empty, hence dropped).
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { ByteSource } from './source.js';
 import { UserError } from '../errors.js';
 
-/** Nominal byte ranges of `sliceBytes` each covering a file of `size` bytes. */
-export function planSlices(size: number, sliceBytes: number): Array<[start: number, end: number]> {
-  const ranges: Array<[number, number]> = [];
-  for (let start = 0; start < size; start += sliceBytes) ranges.push([start, Math.min(size, start + sliceBytes)]);
-  if (ranges.length === 0) ranges.push([0, 0]);
-  return ranges;
+/** The slices of a plain file of `size` bytes, as byte ranges [start, end) of whole lines, in order; none when empty. */
+export function planSlices(path: string, size: number, sliceBytes: number): Array<[start: number, end: number]> {
+  const slices: Array<[number, number]> = [];
+  withFile(path, (fd) => {
+    let start = 0;
+    while (start < size) {
+      const nominal = (Math.floor(start / sliceBytes) + 1) * sliceBytes;
+      const end = nominal >= size ? size : lineStartAt(fd, nominal, size);
+      slices.push([start, end]);
+      start = end;
+    }
+  });
+  return slices;
 }
 
-const SCAN_BYTES = 64 * 1024;
+const SCAN_BYTES = 4096;
 const NEWLINE = 0x0a;
 
-/** The first line start at or after byte `at`: just past a newline at or after at - 1 (or the file's end). */
+/** The first line start at or after byte `at` (> 0): just past a newline at or after at - 1, or the file's end. */
 function lineStartAt(fd: number, at: number, size: number): number {
-  if (at <= 0) return 0;
   const buffer = new Uint8Array(SCAN_BYTES);
   for (let pos = at - 1; pos < size; ) {
     const n = readSync(fd, buffer, 0, Math.min(SCAN_BYTES, size - pos), pos);
@@ -32,6 +38,24 @@ function lineStartAt(fd: number, at: number, size: number): number {
     pos += n;
   }
   return size;
+}
+
+/** Runs `use` on the open file, closing it whatever happens; errors become one line naming the file. */
+function withFile<T>(path: string, use: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new UserError(`${path}: cannot open: ${(err as Error).message}`);
+  }
+  try {
+    return use(fd);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${path}: cannot read: ${(err as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads the lines of one slice of a plain file. */
@@ -45,7 +69,12 @@ class SliceSource implements ByteSource {
   async read(into: Uint8Array): Promise<number> {
     const want = Math.min(into.length, this.end - this.position);
     if (want <= 0) return 0;
-    const n = readSync(this.fd, into, 0, want, this.position);
+    let n: number;
+    try {
+      n = readSync(this.fd, into, 0, want, this.position);
+    } catch (err) {
+      throw new UserError(`${this.name}: cannot read: ${(err as Error).message}`);
+    }
     if (n === 0) throw new UserError(`${this.name}: the file got shorter while it was read`);
     this.position += n;
     return n;
@@ -58,7 +87,7 @@ class SliceSource implements ByteSource {
   }
 }
 
-/** The lines starting in [start, end) of a plain file, read by position (any thread may open any slice). */
+/** The bytes [start, end) of a plain file, one slice planSlices() made (any thread may open any slice). */
 export function openSlice(path: string, start: number, end: number): ByteSource {
   let fd: number;
   try {
@@ -66,6 +95,5 @@ export function openSlice(path: string, start: number, end: number): ByteSource 
   } catch (err) {
     throw new UserError(`${path}: cannot open: ${(err as Error).message}`);
   }
-  const size = fstatSync(fd).size;
-  return new SliceSource(path, fd, lineStartAt(fd, start, size), lineStartAt(fd, end, size));
+  return new SliceSource(path, fd, start, end);
 }
