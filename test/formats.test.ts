@@ -112,6 +112,14 @@ describe('the real traces, with counts from their text', () => {
     expect(stats.faults.observed).toBe(count(text, /^\[PAGE_FAULT\]/gm));
     expect(stats.physicalPfn.reduce((s, [, n]) => s + n, 0)).toBe(count(text, /, PA=0x/g));
   });
+
+  it('reasons of one length that differ in any one byte are different reasons', async () => {
+    // Short and long, differing first, in the middle, and last (the interner compares words).
+    const reasons = ['ab', 'ac', 'bb', 'Page Not Present (1)', 'Page Not Present (2)', 'Qage Not Present (1)', 'Page Not Xresent (1)', 'abcdefgh', 'abcdefgi'];
+    const text = [...reasons, ...reasons.slice(3)].map((r, i) => `[PAGE_FAULT] VA=0x${(i + 1).toString(16)}000 | Reason: ${r}\n`).join('');
+    const { stats } = await replay([file(text)]);
+    expect(stats.faults.observedByReason).toEqual(Object.fromEntries(reasons.map((r, i) => [r, i < 3 ? 1 : 2])));
+  });
 });
 
 describe('several inputs replay as one trace', () => {

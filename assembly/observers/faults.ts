@@ -30,15 +30,20 @@ export function internReason(p: usize, n: usize): u32 {
   return (lastReason = ++reasonCount);
 }
 
-/** Whether entry i holds the text [p, p + n): eight bytes at a time (loads need no alignment). */
+/**
+ * Whether entry i holds the text [p, p + n): eight bytes at a time (loads
+ * need no alignment), the last eight overlapping the ones before.
+ */
 function isEntry(i: u32, p: usize, n: usize): bool {
   let entry = reasonTable + <usize>i * ENTRY_BYTES;
   if (<usize>load<u32>(entry) != n) return false;
   let q = entry + 4;
-  let k: usize = 0;
-  for (; k + 8 <= n; k += 8) if (load<u64>(p + k) != load<u64>(q + k)) return false;
-  for (; k < n; k++) if (load<u8>(p + k) != load<u8>(q + k)) return false;
-  return true;
+  if (n < 8) {
+    for (let k: usize = 0; k < n; k++) if (load<u8>(p + k) != load<u8>(q + k)) return false;
+    return true;
+  }
+  for (let k: usize = 0; k + 8 < n; k += 8) if (load<u64>(p + k) != load<u64>(q + k)) return false;
+  return load<u64>(p + n - 8) == load<u64>(q + n - 8);
 }
 
 const UNKNOWN = memory.data<u8>([0x75, 0x6e, 0x6b, 0x6e, 0x6f, 0x77, 0x6e]); // "unknown"
