@@ -7,8 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CoreSession, type BadLine } from './core.js';
 import { RingWriter, DONE, FAILED, type RingShape } from './ring.js';
-import { FrameWriter, NEXT_SLICE, RETIRED, STOP } from './slice-frames.js';
-import { EVENT_BYTES, OP_PAGE_FAULT, REASON_CAPACITY } from '../../assembly/abi.js';
+import { FrameWriter, mapFaultReasons, NEXT_SLICE, RETIRED, STOP } from './slice-frames.js';
+import { REASON_CAPACITY } from '../../assembly/abi.js';
 import { feedInput, openInput, refuseJoinedTlbt } from '../replay.js';
 import { openSlice } from '../input/slices.js';
 import { UserError } from '../errors.js';
@@ -23,7 +23,7 @@ export interface DecodeJob {
   strict: boolean;
   /** A Float64Array[1]: bytes of the inputs read from disk so far (progress). */
   progress?: SharedArrayBuffer;
-  /** A sliced replay: decode the slices this thread takes (all else above but `ring` and `strict` is unused). */
+  /** A sliced replay: decode the slices this thread takes (`paths`, `format` and `progress` are then unused). */
   slices?: SliceJob;
 }
 
@@ -143,11 +143,9 @@ async function decodeSlices(job: SliceJob, options: DecodeJob, writer: RingWrite
 
 /** Whether some [PAGE_FAULT] event names its reason "other" (not in the full reason table). */
 function namesOther(events: Uint8Array): boolean {
-  const view = new DataView(events.buffer, events.byteOffset, events.byteLength);
-  for (let at = 0; at < events.length; at += EVENT_BYTES) {
-    if (events[at + 20] === OP_PAGE_FAULT && view.getUint32(at + 16, true) === REASON_CAPACITY + 1) return true;
-  }
-  return false;
+  let other = false;
+  mapFaultReasons(events, (id) => ((other ||= id === REASON_CAPACITY + 1), id));
+  return other;
 }
 
 parentPort!.postMessage(await run(workerData as DecodeJob));

@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { CoreSession, type BadLine } from './core.js';
 import { createRing, READ_WAIT_MS, RingReader, type RingShape } from './ring.js';
 import type { DecodeJob, DecodeOutcome, SliceJob } from './decode-worker.js';
-import { CONTROL_WORDS, NEXT_SLICE, RETIRED, STOP, decodeBad, decodeEnd, FrameReader, FRAME_BAD, FRAME_END, FRAME_EVENTS, FRAME_HEADER_BYTES, FRAME_REASONS, type SliceEnd } from './slice-frames.js';
+import { CONTROL_WORDS, NEXT_SLICE, RETIRED, STOP, mapFaultReasons, decodeBad, decodeEnd, FrameReader, FRAME_BAD, FRAME_END, FRAME_EVENTS, FRAME_HEADER_BYTES, FRAME_REASONS, type SliceEnd } from './slice-frames.js';
 import { openSlice, planSlices } from '../input/slices.js';
 import { decodeReasonTable } from '../input/tlbt.js';
 import { plainFileSize, type ByteSource } from '../input/source.js';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { EVENT_BYTES, OP_PAGE_FAULT, BAD_LOG_CAPACITY } from '../../assembly/abi.js';
+import { EVENT_BYTES, BAD_LOG_CAPACITY } from '../../assembly/abi.js';
 import type { CollectOptions, Format, MachineConfig, Stats } from '../model.js';
 import type { ProgressSample } from '../report/progress.js';
 
@@ -230,12 +230,13 @@ async function replaySliced(req: PipelineRequest, files: TextFile[]): Promise<Pi
       const mine = index === ahead[0] || take(index);
       if (index === ahead[0]) ahead.shift();
       const base = lineBase;
+      const onBadLine = (b: BadLine) => keep(slice.path, { ...b, line: b.line + base });
       // Text bytes fed here, or (events from the worker) the slice's start.
       const progress = (text: boolean) =>
         onProgress && ((fed: number, records: number) => onProgress({ bytes: fileStarts[slice.file] + slice.start + (text ? fed : 0), total: req.total ?? null, records }));
       let decodeHere = mine;
       if (!mine) {
-        const source = new WorkerSlice(slice.path, frames, reasons, (b) => keep(slice.path, { ...b, line: b.line + base }));
+        const source = new WorkerSlice(slice.path, frames, reasons, onBadLine);
         await session.feed({ source, format: 'tlbt', onProgress: progress(false) });
         const end = source.end;
         if (!end) {
@@ -253,7 +254,7 @@ async function replaySliced(req: PipelineRequest, files: TextFile[]): Promise<Pi
         const before = session.lineCounts().lines;
         const source = openSlice(slice.path, slice.start, slice.end);
         try {
-          stopped = !(await session.feed({ source, format: slice.format, onBadLine: (b) => keep(slice.path, { ...b, line: b.line + base }), onProgress: progress(true) }));
+          stopped = !(await session.feed({ source, format: slice.format, onBadLine, onProgress: progress(true) }));
         } finally {
           source.close();
         }
@@ -287,12 +288,7 @@ class ReasonMap {
   /** Renames the reasons of [PAGE_FAULT] events to this core's ids (ids the worker did not intern stay: 0, or "other"). */
   rename(events: Uint8Array): void {
     if (this.identity) return;
-    const view = new DataView(events.buffer, events.byteOffset, events.byteLength);
-    for (let at = 0; at < events.length; at += EVENT_BYTES) {
-      if (events[at + 20] !== OP_PAGE_FAULT) continue;
-      const id = view.getUint32(at + 16, true);
-      if (id >= 1 && id <= this.ids.length) view.setUint32(at + 16, this.ids[id - 1], true);
-    }
+    mapFaultReasons(events, (id) => (id >= 1 && id <= this.ids.length ? this.ids[id - 1] : id));
   }
 }
 

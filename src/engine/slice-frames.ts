@@ -7,6 +7,7 @@
 import type { BadLine } from './core.js';
 import { READ_WAIT_MS, type RingReader, type RingWriter } from './ring.js';
 import { encodeReasonTable } from '../input/tlbt.js';
+import { EVENT_BYTES, OP_PAGE_FAULT } from '../../assembly/abi.js';
 
 /** The shared control words (Int32Array): the next slice nobody took, 1 once the replay stops, 1 once the worker takes no more. */
 export const NEXT_SLICE = 0;
@@ -87,6 +88,17 @@ export function decodeEnd(payload: Uint8Array): SliceEnd {
   return { lines: view.getFloat64(0, true), bad: view.getFloat64(8, true), ignored: view.getFloat64(16, true), stopped: (flags & 1) !== 0, givenBack: (flags & 2) !== 0 };
 }
 
+/**
+ * Replaces the reason id of every [PAGE_FAULT] event in `events` (whole
+ * events) by `rename(id)`. The layout is assembly/records.ts's: the op at
+ * byte 20, the reason id at byte 16.
+ */
+export function mapFaultReasons(events: Uint8Array, rename: (id: number) => number): void {
+  const view = new DataView(events.buffer, events.byteOffset, events.byteLength);
+  for (let at = 0; at < events.length; at += EVENT_BYTES) {
+    if (events[at + 20] === OP_PAGE_FAULT) view.setUint32(at + 16, rename(view.getUint32(at + 16, true)), true);
+  }
+}
 
 /** Reads exact byte counts from the ring, waiting for the decoding thread. */
 export class FrameReader {

@@ -6,7 +6,7 @@
 // scanned once, and leaves the slices inside it empty, hence dropped).
 
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { ByteSource } from './source.js';
+import { openError, type ByteSource } from './source.js';
 import { UserError } from '../errors.js';
 
 /** The slices of a plain file of `size` bytes, as byte ranges [start, end) of whole lines, in order; none when empty. */
@@ -40,14 +40,17 @@ function lineStartAt(fd: number, at: number, size: number): number {
   return size;
 }
 
+function openFile(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    throw openError(path, err);
+  }
+}
+
 /** Runs `use` on the open file, closing it whatever happens; errors become one line naming the file. */
 function withFile<T>(path: string, use: (fd: number) => T): T {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw new UserError(`${path}: cannot open: ${(err as Error).message}`);
-  }
+  const fd = openFile(path);
   try {
     return use(fd);
   } catch (err) {
@@ -89,11 +92,5 @@ class SliceSource implements ByteSource {
 
 /** The bytes [start, end) of a plain file, one slice planSlices() made (any thread may open any slice). */
 export function openSlice(path: string, start: number, end: number): ByteSource {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw new UserError(`${path}: cannot open: ${(err as Error).message}`);
-  }
-  return new SliceSource(path, fd, start, end);
+  return new SliceSource(path, openFile(path), start, end);
 }

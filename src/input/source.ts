@@ -104,7 +104,8 @@ function gunzipped(name: string, compressed: Readable, sizeOnDisk: number | null
   }, () => compressedBytes);
 }
 
-function openError(path: string, err: unknown): UserError {
+/** An open that failed, in one line naming the file. */
+export function openError(path: string, err: unknown): UserError {
   const e = err as NodeJS.ErrnoException;
   const why =
     e.code === 'ENOENT' ? 'no such file'
