@@ -11,7 +11,7 @@ import { initInput, setFormat as setInputFormat, feed as feedInput, windowPtr, l
 import { badLines, badLog } from "./badlines";
 import { setMode, output, outputEvents, clearOutput } from "./dispatch";
 import {
-  configureMachine, drainTranslationCounts, cpuTotals, MAX_CPUS, isCpuMade, accessCounts, physical, mmio, crossings,
+  configureMachine, drainTranslationCounts, refreshFastMisses, cpuTotals, MAX_CPUS, isCpuMade, accessCounts, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
   invalidAccesses, protectionFaults, kptiSwitches, configureChecks,
 } from "./machine/mmu";
@@ -130,6 +130,7 @@ export function inputWindow(): usize {
 }
 
 export function feed(len: u32, eof: bool): i32 {
+  refreshFastMisses();
   return feedInput(len, eof);
 }
 

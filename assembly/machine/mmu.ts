@@ -4,18 +4,18 @@
 
 import {
   OP_WRITE, OP_FETCH, OP_CR3, OP_INVLPG, OP_FLUSH, OP_PAGE_FAULT,
-  FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA, PFN_READS, PFN_FETCHES,
+  FLAG_PHYSICAL, FLAG_MMIO, FLAG_HAS_PA, PFN_READS, PFN_FETCHES, POLICY_FIFO,
 } from "../abi";
 import { countRecordStart, intervalsOn } from "../observers/intervals";
 import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
 import { settleFrameCounts } from "../observers/pfn";
 import { EVENT_BYTES, lastByte } from "../records";
-import { Tlb, NO_TAG } from "./tlb";
-import { walk, walk4k, translatable, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
+import { Tlb, NO_TAG, KNOWN_L1, KNOWN_NOT_L1, KNOWN_STAMPED, KNOWN_SETTLED } from "./tlb";
+import { walk, walk4k, walk4kPlain, translatable, translatable4k, configurePaging, vpnBits, ensureRoot, KERNEL_TREE, levels } from "./pagetable";
 import { SpaceNames } from "./spaces";
-import { flushPwc, savePwc, loadPwc, newPwc, PWC_STATE_BYTES } from "./pwc";
-import { tracking, track, traceFrames, setFaultFrame } from "./frames";
+import { flushPwc, savePwc, loadPwc, newPwc, pwcLevels, PWC_STATE_BYTES } from "./pwc";
+import { tracking, track, traceFrames, setFaultFrame, limit as frameLimit } from "./frames";
 import {
   layout, inKernelHalf, inKernelText, linearFrame, anyMaps, mapFor, regionPermissions, regionShift,
   anyHugeRegion, PERM_READ, PERM_WRITE, PERM_EXEC,
@@ -116,6 +116,7 @@ export function configureMachine(
   l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1, PFN_READS);
   l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2, PFN_FETCHES);
   l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, l2Policy, false, seed + 3);
+  stampedPolicies = max(max(l1dPolicy, l1iPolicy), l2Entries == 0 ? 0 : l2Policy) <= <u32>POLICY_FIFO;
   pcid = withPcid;
   cpuSeed = seed;
   let g = [l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy];
@@ -294,19 +295,43 @@ function resolvePastLastCall(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u
 
 /** resolve() past the L1's last-entry shortcut. */
 // @ts-ignore: decorator
-@inline function resolvePastLast(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64, count: usize, shift: u64): i64 {
-  let pfn = l1.lookupSet(tag, vpn, count);
+@inline function resolvePastLast(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u64, count: usize, shift: u64, known: u32 = 0): i64 {
+  let pfn = l1.lookupSet(tag, vpn, count, known | KNOWN_L1);
   if (pfn < 0) {
     let second = l2;
     // The set scan alone: the L2's last entry is rarely the page the L1 just missed.
-    if (second) pfn = second.lookupSet(tag, vpn, 0);
+    if (second) pfn = second.lookupSet(tag, vpn, 0, known | KNOWN_NOT_L1);
     if (pfn < 0) {
-      pfn = <i64>(shift == 12 && keySpace == <u64>tree ? walk4k(tree, vpn) : walk(tree, vpn << (shift - 12), keySpace, shift));
-      if (second) second.fill(tag, <u64>pfn, 0);
+      if (known & KNOWN_4K) pfn = <i64>walk4kPlain(tree, vpn);
+      else pfn = <i64>(shift == 12 && keySpace == <u64>tree ? walk4k(tree, vpn) : walk(tree, vpn << (shift - 12), keySpace, shift));
+      if (second) second.fill(tag, <u64>pfn, 0, known | KNOWN_NOT_L1);
     }
-    l1.fill(tag, <u64>pfn, count);
+    l1.fill(tag, <u64>pfn, count, known | KNOWN_L1);
   }
   return pfn;
+}
+
+/**
+ * The plain machine's 4 KiB pages of a process in x86-64's four levels
+ * without page-walk caches: a miss checks and walks them with constants
+ * (walk4kPlain). The TLBs' KNOWN_* bits are tlb.ts's.
+ */
+const KNOWN_4K: u32 = 1 << 16;
+/** What the fast copy of the miss path takes as known: the default machine's. */
+const KNOWN_FAST: u32 = KNOWN_STAMPED | KNOWN_SETTLED | KNOWN_4K;
+/** Every TLB's policy is LRU or FIFO. */
+let stampedPolicies = false;
+/** Whether this run's misses may take the fast copy (KNOWN_FAST), as configured before its first input window. */
+let fastMisses = false;
+
+/**
+ * Called before each input window: the configuration is complete then.
+ * Only the plain machine takes the fast copy, and a frame limit already
+ * makes a machine other than plain (frames.ts tracks its translations): the
+ * limit's test here keeps KNOWN_SETTLED true should that change.
+ */
+export function refreshFastMisses(): void {
+  fastMisses = stampedPolicies && frameLimit == 0 && pageShift == 12 && levels == 4 && pwcLevels() == 0;
 }
 
 /** Which of the L1 entry's two counts a translation adds to: the L1d's writes are its second, reads (and the L1i's fetches) its first. */
@@ -542,14 +567,14 @@ export function runBatch(batch: usize, count: i32): void {
 
 /** translate() for the plain machine (no tracking). */
 // @ts-ignore: decorator
-@inline function translatePlain(l1: Tlb, vpn: u64, op: u32): void {
-  if (!translatable(vpn << hugeShift)) {
+@inline function translatePlain(l1: Tlb, vpn: u64, op: u32, known: u32 = 0): void {
+  if (known & KNOWN_4K ? !translatable4k(vpn) : !translatable(vpn << hugeShift)) {
     nonCanonical++;
     return;
   }
   // No row check: the callers made their own (accessPlain, countHits), and the set scan is exact anyway.
   if (!currentRooted) makeRoot();
-  resolvePastLast(l1, vpn, tagOf(vpn), currentSpace, <u64>currentSpace, entryCount(l1, op), pageShift);
+  resolvePastLast(l1, vpn, tagOf(vpn), currentSpace, <u64>currentSpace, entryCount(l1, op), pageShift, known);
 }
 
 // runPlain counts a hit on its set's newest entry (most accesses: the TLB's
@@ -733,7 +758,9 @@ function accessPlainPages(l1: Tlb, op: u32, first: u64, last: u64): void {
   if (!currentUsed) firstAccessOfSpace();
   countAccess(op);
   if (last == first) {
-    translatePlain(l1, first, op);
+    // Two copies of the miss path: the default machine's without the tests that its configuration answers.
+    if (fastMisses) translatePlain(l1, first, op, KNOWN_FAST);
+    else translatePlain(l1, first, op);
   } else {
     // A crossing: rare, so out of line, and the one-page case needs no loop.
     crossings++;

@@ -50,6 +50,12 @@ export function configurePaging(mode: u32): void {
   topOnes = mode <= <u32>PAGING_PAE ? 0xffff_ffff_ffff_ffff : (<u64>1 << (52 - topShift)) - 1;
 }
 
+/** translatable() of a 4 KiB page in x86-64's four levels: its 36-bit VPN sign-extended to bit 51. */
+// @ts-ignore: decorator
+@inline export function translatable4k(vpn: u64): bool {
+  return (((vpn >> 35) + 1) & 0x1ffff) <= 1;
+}
+
 /** Whether the mode can translate this page (canonical, or below 4 GiB). */
 // @ts-ignore: decorator
 @inline export function translatable(vpn: u64): bool {
@@ -165,6 +171,16 @@ const pwcKeys = memory.data(4 * 8, 8);
  */
 export function walk4k(asid: u32, vpn: u64): u64 {
   if (levels != 4 || pwcLevels() != 0 || asid == KERNEL_TREE) return walk(asid, vpn, <u64>asid, 12);
+  return walk4kBody(asid, vpn);
+}
+
+/** walk4k() for a caller that knows its conditions hold (a process's page, four levels, no page-walk caches). */
+export function walk4kPlain(asid: u32, vpn: u64): u64 {
+  return walk4kBody(asid, vpn);
+}
+
+// @ts-ignore: decorator
+@inline function walk4kBody(asid: u32, vpn: u64): u64 {
   walks++;
   walkRefs += 4;
   let node = asid < rootCapacity ? load<u32>(roots + (<usize>asid << 2)) : 0;

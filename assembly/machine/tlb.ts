@@ -46,6 +46,17 @@ import { addPageCounts, tracking as trackingPages } from "../observers/pages";
 /** Tag of an invalid way; valid tags never have the top bit set. */
 export const NO_TAG: u64 = 0xffff_ffff_ffff_ffff;
 
+// What a caller of lookupSet() and fill() knows of the TLB, as a constant
+// (`known`), so that their inlined copy leaves out the tests it answers.
+/** An L1: it counts translations and keeps rows. */
+export const KNOWN_L1: u32 = 1;
+/** Not an L1: no counts, no rows. */
+export const KNOWN_NOT_L1: u32 = 2;
+/** LRU or FIFO: a full set's victim is its smallest stamp (no random draw, no PLRU tree). */
+export const KNOWN_STAMPED: u32 = 4;
+/** No entry is invalidated between a lookup and its fill: no frame pool that a walk evicts from. */
+export const KNOWN_SETTLED: u32 = 8;
+
 export class Tlb {
   sets: u64;
   ways: usize;
@@ -162,10 +173,17 @@ export class Tlb {
     return true;
   }
 
+  /** Whether this TLB counts translations (and keeps rows): known, or asked. */
+  // @ts-ignore: decorator
+  @inline private isL1(known: u32): bool {
+    return (known & KNOWN_L1) != 0 || ((known & KNOWN_NOT_L1) == 0 && this.counting);
+  }
+
   /** The row of page `key`: the entry at `slot` (a hit or fill of it just now) is its set's newest. */
   // @ts-ignore: decorator
-  @inline private setRow(key: u64, slot: usize): void {
-    if (this.rows != 0) {
+  @inline private setRow(key: u64, slot: usize, known: u32): void {
+    // Only the L1s, the counting TLBs, keep rows.
+    if (this.isL1(known)) {
       let row = this.rowOf(key);
       store<u64>(row, key);
       store<u32>(row, <u32>slot, 8);
@@ -185,7 +203,7 @@ export class Tlb {
 
   /** The set scan: lookup() without the last-entry shortcut (exact either way). */
   // @ts-ignore: decorator
-  @inline lookupSet(tag: u64, vpn: u64, count: usize): i64 {
+  @inline lookupSet(tag: u64, vpn: u64, count: usize, known: u32 = 0): i64 {
     this.lookups++;
     let base = this.setBase(vpn);
     let t = this.tags + (base << 3);
@@ -194,11 +212,11 @@ export class Tlb {
     if (way >= 0) {
       let slot = (base + <usize>way) << 3;
       if (this.lruStamps) store<u32>(this.stamps + (slot >> 1), this.tick() | wayBits(<usize>way));
-      else if (this.plru != 0) this.touch(base, <usize>way);
-      if (this.counting) store<u64>(this.counts + count + slot, load<u64>(this.counts + count + slot) + 1);
+      else if (!(known & KNOWN_STAMPED) && this.plru != 0) this.touch(base, <usize>way);
+      if (this.isL1(known)) store<u64>(this.counts + count + slot, load<u64>(this.counts + count + slot) + 1);
       this.lastTag = tag;
       this.lastSlot = slot;
-      this.setRow(vpn, slot);
+      this.setRow(vpn, slot, known);
       return load<i64>(this.pfns + slot);
     }
     this.misses++;
@@ -211,21 +229,23 @@ export class Tlb {
   /**
    * Fills the page whose lookup() just missed. Only invalidate() may touch
    * this TLB in between (a walk's eviction shoots entries down): then the
-   * victim is chosen again, as the set now stands.
+   * victim is chosen again, as the set now stands. With KNOWN_SETTLED the
+   * flag is not read; an invalidation between misses leaves it set, and a
+   * later fill that reads it chooses again, the same victim.
    */
   // @ts-ignore: decorator
-  @inline fill(tag: u64, pfn: u64, count: usize): void {
+  @inline fill(tag: u64, pfn: u64, count: usize, known: u32 = 0): void {
     let base = this.victimBase;
-    if (this.invalidated) {
+    if (!(known & KNOWN_SETTLED) && this.invalidated) {
       this.invalidated = false;
       this.victim = base + oldestWay(this.stamps + (base << 2), this.stride);
     }
     // A full set (no stamp 0) under random or PLRU: the policy's own choice.
-    if (this.policy > <u32>POLICY_FIFO && load<u32>(this.stamps + (this.victim << 2)) >= WAY_BITS) {
+    if (!(known & KNOWN_STAMPED) && this.policy > <u32>POLICY_FIFO && load<u32>(this.stamps + (this.victim << 2)) >= WAY_BITS) {
       this.victim = base + (this.policy == <u32>POLICY_RANDOM ? this.draw() : this.plruVictim(base));
     }
     let slot = this.victim << 3;
-    if (this.counting) {
+    if (this.isL1(known)) {
       this.handOver(slot);
       store<u64>(this.counts + count + slot, 1);
     }
@@ -234,8 +254,8 @@ export class Tlb {
     store<u64>(this.pfns + slot, pfn);
     this.lastTag = tag;
     this.lastSlot = slot;
-    this.setRow(this.victimKey, slot);
-    if (this.plru != 0) {
+    this.setRow(this.victimKey, slot, known);
+    if (!(known & KNOWN_STAMPED) && this.plru != 0) {
       let way = this.victim % this.stride;
       this.touch(this.victim - way, way);
     }
