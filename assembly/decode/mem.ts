@@ -35,6 +35,18 @@ const ZERO_X: u16 = 0x7830;                 // "0x"
 const BAR_REASO: u64 = 0x6f73616552207c20;  // " | Reaso"
 const N_COLON: u32 = 0x203a6e;              // "n: "
 
+/**
+ * Per access type, by bits 4 and 0 of its first letter (F 0x46: row 0,
+ * R 0x52: row 2, W 0x57: row 3): the mask of its letters' bytes, its
+ * letters, then u32 op and u32 length; row 1 matches no word.
+ */
+const TYPES = memory.data<u64>([
+  LOW5, FETCH5, <u64>OP_FETCH | (<u64>5 << 32), 0,
+  0, 1, 0, 0,
+  0xffff_ffff, <u64>READ, <u64>OP_READ | (<u64>4 << 32), 0,
+  LOW5, WRITE5, <u64>OP_WRITE | (<u64>5 << 32), 0,
+]);
+
 export let sizeShift = false;
 
 export function setSizeShift(on: bool): void {
@@ -66,7 +78,8 @@ export function memLines(p: usize, end: usize): usize {
   let taken: u64 = 0;
   let faults: u64 = 0;
   let shift = sizeShift;
-  while (e < stop) {
+  // Handed straight to the machine, nothing fills the batch.
+  while (direct || e < stop) {
     let q = p;
     let head = load<u64>(q);
     if (head != MEM_VA || (load<u32>(q, 8) & LOW3) != EQ_0X) {
@@ -104,13 +117,14 @@ export function memLines(p: usize, end: usize): usize {
     }
     if ((load<u64>(q) & LOW7) != TYPE_EQ) break;
     q += 7;
-    // The access type without a branch on it: it is as unpredictable as the trace.
-    let word = load<u64>(q) & LOW5;
-    let isRead = (word & 0xffffffff) == <u64>READ;
-    let isWrite = word == WRITE5;
-    if (!(isRead | isWrite | (word == FETCH5))) break;
-    let op = select<u32>(OP_READ, select<u32>(OP_WRITE, OP_FETCH, isWrite), isRead);
-    q += select<usize>(4, 5, isRead);
+    // The access type without a branch on it (it is as unpredictable as the
+    // trace): its first letter picks its row of TYPES, and the word must match.
+    let word = load<u64>(q);
+    let c = <usize>word;
+    let type = TYPES + ((((c >> 3) & 2) | (c & 1)) << 5);
+    if ((word & load<u64>(type)) != load<u64>(type, 8)) break;
+    let op = load<u32>(type, 16);
+    q += <usize>load<u32>(type, 20);
     let next = lineEnd(q, end);
     if (next == 0) break;
     if (shift && op != OP_FETCH) {
