@@ -91,9 +91,9 @@ export async function feedInput(
 /**
  * auto is one thread. Two pay only where simulating costs far more than
  * decoding. Two threads against one, `node dist/bench/run.js` (10M records,
- * medians of 5 interleaved runs; two such runs): zipf 1.00-1.09x, uniform
- * 1.14-1.15x, chase 1.06-1.10x, seq 0.87-0.90x and the real trace
- * 0.77-0.86x. Traces of real programs have the real trace's locality: its
+ * medians of 5 interleaved runs; four such runs): zipf 0.94-1.06x, uniform
+ * 1.03-1.18x, chase 0.91-1.17x, seq 0.87-0.95x and the real trace
+ * 0.78-1.03x. Traces of real programs have the real trace's locality: its
  * one-thread replay runs 45M records/s, so the worker's start (a second
  * isolate and core) and the hand-off of events cost more than they save.
  */
