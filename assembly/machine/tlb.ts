@@ -34,7 +34,7 @@
 // the plain machine's loop (mmu.ts, countHits) counts it without a lookup.
 // Invalidations and flushes forget rows; so does a switch of address space.
 //
-// Tags are compared two ways at a time with SIMD and a miss is known after a
+// Tags are compared four ways at a time with SIMD and a miss is known after a
 // fixed number of steps, so the hit way's position costs no mispredicted
 // branch. A set's ways are padded to a multiple of four with ways that never
 // hold a tag and are never a victim.
