@@ -12,9 +12,9 @@ import { countObservedFault } from "../observers/faults";
 import { settleFrameCounts } from "../observers/pfn";
 import { EVENT_BYTES, lastByte } from "../records";
 import { Tlb, NO_TAG, KNOWN_L1, KNOWN_NOT_L1, KNOWN_STAMPED, KNOWN_SETTLED } from "./tlb";
-import { walk, walk4k, walk4kPlain, translatable, translatable4k, configurePaging, vpnBits, ensureRoot, KERNEL_TREE, levels } from "./pagetable";
+import { walk, walk4k, walk4kPlain, translatable, translatable4k, fourLevelsUncached, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
 import { SpaceNames } from "./spaces";
-import { flushPwc, savePwc, loadPwc, newPwc, pwcLevels, PWC_STATE_BYTES } from "./pwc";
+import { flushPwc, savePwc, loadPwc, newPwc, PWC_STATE_BYTES } from "./pwc";
 import { tracking, track, traceFrames, setFaultFrame, limit as frameLimit } from "./frames";
 import {
   layout, inKernelHalf, inKernelText, linearFrame, anyMaps, mapFor, regionPermissions, regionShift,
@@ -116,7 +116,6 @@ export function configureMachine(
   l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1, PFN_READS);
   l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2, PFN_FETCHES);
   l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, l2Policy, false, seed + 3);
-  stampedPolicies = max(max(l1dPolicy, l1iPolicy), l2Entries == 0 ? 0 : l2Policy) <= <u32>POLICY_FIFO;
   pcid = withPcid;
   cpuSeed = seed;
   let g = [l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy];
@@ -319,8 +318,6 @@ function resolvePastLastCall(l1: Tlb, vpn: u64, tag: u64, tree: u32, keySpace: u
 const KNOWN_4K: u32 = 1 << 16;
 /** What the fast copy of the miss path takes as known: the default machine's. */
 const KNOWN_FAST: u32 = KNOWN_STAMPED | KNOWN_SETTLED | KNOWN_4K;
-/** Every TLB's policy is LRU or FIFO. */
-let stampedPolicies = false;
 /** Whether this run's misses may take the fast copy (KNOWN_FAST), as configured before its first input window. */
 let fastMisses = false;
 
@@ -331,7 +328,10 @@ let fastMisses = false;
  * limit's test here keeps KNOWN_SETTLED true should that change.
  */
 export function refreshFastMisses(): void {
-  fastMisses = stampedPolicies && frameLimit == 0 && pageShift == 12 && levels == 4 && pwcLevels() == 0;
+  // Every CPU's TLBs have the active one's policies.
+  let policy = max(l1d!.policy, l1i!.policy);
+  if (l2) policy = max(policy, l2!.policy);
+  fastMisses = policy <= <u32>POLICY_FIFO && frameLimit == 0 && pageShift == 12 && fourLevelsUncached();
 }
 
 /** Which of the L1 entry's two counts a translation adds to: the L1d's writes are its second, reads (and the L1i's fetches) its first. */

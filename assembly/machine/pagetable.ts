@@ -170,11 +170,16 @@ const pwcKeys = memory.data(4 * 8, 8);
  * page takes descend(), which allocates them (faults) from the root again.
  */
 export function walk4k(asid: u32, vpn: u64): u64 {
-  if (levels != 4 || pwcLevels() != 0 || asid == KERNEL_TREE) return walk(asid, vpn, <u64>asid, 12);
+  if (!fourLevelsUncached() || asid == KERNEL_TREE) return walk(asid, vpn, <u64>asid, 12);
   return walk4kBody(asid, vpn);
 }
 
-/** walk4k() for a caller that knows its conditions hold (a process's page, four levels, no page-walk caches). */
+/** x86-64's four levels without page-walk caches: a process's 4 KiB pages may take walk4kPlain(). */
+export function fourLevelsUncached(): bool {
+  return levels == 4 && pwcLevels() == 0;
+}
+
+/** walk4k() for a caller that knows its conditions hold (a process's page, fourLevelsUncached()). */
 export function walk4kPlain(asid: u32, vpn: u64): u64 {
   return walk4kBody(asid, vpn);
 }

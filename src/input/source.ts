@@ -125,9 +125,7 @@ export async function openSource(path: string): Promise<ByteSource> {
     throw openError(path, err);
   }
   const size = fstatSync(fd).size;
-  const head = new Uint8Array(2);
-  const n = readSync(fd, head, 0, 2, 0);
-  if (!isGzip(head.subarray(0, n))) return new FileSource(path, fd, size);
+  if (!startsGzip(fd)) return new FileSource(path, fd, size);
   const small = size <= SMALL_GZIP_BYTES ? inflateSmall(path, fd, size) : null;
   closeSync(fd);
   return small ?? gunzipped(path, createReadStream(path, { highWaterMark: 1 << 20 }), size);
@@ -144,12 +142,16 @@ export function plainFileSize(path: string): number | null {
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) return null;
-    const head = new Uint8Array(2);
-    return isGzip(head.subarray(0, readSync(fd, head, 0, 2, 0))) ? null : stat.size;
+    return stat.isFile() && !startsGzip(fd) ? stat.size : null;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Whether the open file starts with gzip's magic bytes (read at offset 0, so the file position stays). */
+function startsGzip(fd: number): boolean {
+  const head = new Uint8Array(2);
+  return isGzip(head.subarray(0, readSync(fd, head, 0, 2, 0)));
 }
 
 /** Compressed files this small are inflated in one call... */
