@@ -13,7 +13,7 @@ import { setMode, output, outputEvents, clearOutput } from "./dispatch";
 import {
   configureMachine, drainTranslationCounts, refreshFastMisses, cpuTotals, MAX_CPUS, isCpuMade, accessCounts, physical, mmio, crossings,
   nonCanonical, observedFaults, invlpgs, flushes, contexts, contextSwitches,
-  invalidAccesses, protectionFaults, kptiSwitches, configureChecks,
+  invalidAccesses, protectionFaults, kptiSwitches, configureChecks, countTranslationTotals,
 } from "./machine/mmu";
 import { configureLayout, setKernelText, beginMap, addRegion } from "./machine/layout";
 import { walks, walkRefs, minorFaults, majorFaults, levels } from "./machine/pagetable";
@@ -23,7 +23,7 @@ import {
   framesUsed, pageTableFrames, pfnLimit, evictions, writebacks, shootdowns, translations,
   configureFrames, recordTranslations, nextUses as opNextUses, futureBuffer as optFutureBuffer,
 } from "./machine/frames";
-import { pfnCounts } from "./observers/pfn";
+import { pfnCounts, frameColumns } from "./observers/pfn";
 import { setTracking, pageRows as writePageRows, pageRowsPtr, spaceRows as writeSpaceRows, spaceRowsPtr } from "./observers/pages";
 import { setInterval, intervalRows as writeIntervalRows, intervalRowsPtr } from "./observers/intervals";
 import { physicalCapacity, physicalKeys, physicalValues } from "./observers/physical";
@@ -157,9 +157,19 @@ export function badLineLog(): usize {
   return badLog;
 }
 
-/** Per-PFN counts (PFN_COLUMNS u64 per frame, indexed by PFN); complete only after counters(). */
+/** Per-PFN counts (frameCountColumns() u64 per frame, indexed by PFN); complete only after counters(). */
 export function frameCounts(): usize {
   return pfnCounts;
+}
+
+/** PFN_COLUMNS (reads, writes, fetches), or 1 (translations) after totalsPerFrame(). */
+export function frameCountColumns(): u32 {
+  return frameColumns();
+}
+
+/** Keeps only each frame's translations, not their split by op: a replay that writes no per-frame table. Before the first event, without trackPages. */
+export function totalsPerFrame(): void {
+  countTranslationTotals();
 }
 
 /** Keeps per-page counts (pageRows) from now on; off by default, as they cost a hash probe per L1 eviction. */

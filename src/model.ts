@@ -127,6 +127,12 @@ export { FIRST_PFN } from '../assembly/abi.js';
 export interface CollectOptions {
   /** Per-page counts (Stats.vpn). */
   pages?: boolean;
+  /**
+   * Per-frame counts by op (Stats.pfn; default true). false, for a replay
+   * that writes no per-frame table: the core keeps each frame's
+   * translations only, a third of the memory, and Stats.pfn throws.
+   */
+  frames?: boolean;
   /** Snapshot the counters every N records (Stats.intervals); 0 or absent: never. */
   interval?: number;
 }
@@ -226,7 +232,7 @@ export interface Stats {
   badLines: number;
   /** Lines of a known form that carry nothing to simulate (Dinero labels other than 0-2). */
   ignoredLines: number;
-  /** Translations per data frame, ascending PFN, frames with no translation left out. */
+  /** Translations per data frame, ascending PFN, frames with no translation left out (unless CollectOptions.frames is false). */
   pfn: FrameCounts[];
   /** With CollectOptions.pages: translations per page, by (space, vpn, pfn) ascending. */
   vpn?: { spaces: SpaceName[]; pages: PageCounts[] };

@@ -134,7 +134,7 @@ export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
     if (req.paths.includes('-')) throw new UserError(`${why} reads the trace twice, so it cannot read stdin (give a file)`);
     known = await prePass(options, async (session) => !(await feedPaths(session, req.paths, req.format)).stopped);
   }
-  const session = new CoreSession({ ...options, ...known, pages: req.pages, interval: req.interval });
+  const session = new CoreSession({ ...options, ...known, pages: req.pages, frames: req.frames, interval: req.interval });
   const { traces, formats, stopped } = await feedPaths(session, req.paths, req.format, {
     onBadLine: req.onBadLine,
     onProgress: req.onProgress,

@@ -4,7 +4,7 @@
 // independent answers of the real traces.
 
 import { describe, expect, it } from 'vitest';
-import { replayCore, type BadLine } from '../src/engine/core.js';
+import { CoreSession, replayCore, type BadLine } from '../src/engine/core.js';
 import { bufferSource } from '../src/input/source.js';
 import { DEFAULT_MACHINE, type CollectOptions, type DecodeOptions, type MachineConfig, type Stats } from '../src/model.js';
 import { decodeTrace } from '../src/reference/decode.js';
@@ -111,6 +111,30 @@ describe('WASM core equals the reference model', () => {
       const rng = new Rng(seed);
       const got = await outcome(async () => (await core(trace.text, decode, machine, randomIo(rng))).stats);
       expect(got, `seed ${seed} (${trace.format}, ${showMachine(machine)})`).toEqual(await outcome(() => referenceReplay(trace.text, decode, machine)));
+    }
+  });
+
+  it('on 300 plain machines that keep per-frame totals only (CollectOptions.frames false)', async () => {
+    for (let seed = 9400; seed < 9700; seed++) {
+      const trace = randomTrace(seed, { opMix: 'mixed' });
+      const machine = randomMachine(seed);
+      const decode = { format: trace.format, sizeShift: trace.sizeShift };
+      const { chunkBytes, windowBytes, stampLimit } = randomIo(new Rng(seed));
+      const session = new CoreSession({ machine, sizeShift: decode.sizeShift, windowBytes, stampLimit, frames: false });
+      const got = await outcome(async () => {
+        await session.feed({ source: bufferSource('test', Buffer.from(trace.text, 'latin1')), format: decode.format, chunkBytes });
+        return session.stats();
+      });
+      const expected = await outcome(() => referenceReplay(trace.text, decode, machine));
+      const context = `seed ${seed} (${trace.format}, ${showMachine(machine)})`;
+      if ('error' in got || 'error' in expected) {
+        expectSameOutcome(got, expected, context);
+        continue;
+      }
+      const { pfn, ...counters } = expected.ok;
+      expect(got.ok, context).toEqual(counters);
+      expect(() => got.ok.pfn, context).toThrow(/not collected/);
+      expect(session.frameTranslations(), context).toEqual(pfn.map((f) => [f.pfn, f.translations]));
     }
   });
 

@@ -9,7 +9,7 @@ import {
 import { countRecordStart, intervalsOn } from "../observers/intervals";
 import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
-import { settleFrameCounts } from "../observers/pfn";
+import { settleFrameCounts, countTotalsOnly } from "../observers/pfn";
 import { EVENT_BYTES, lastByte } from "../records";
 import { Tlb, NO_TAG, KNOWN_L1, KNOWN_NOT_L1, KNOWN_STAMPED, KNOWN_SETTLED } from "./tlb";
 import { walk, walk4k, walk4kPlain, translatable, translatable4k, fourLevelsUncached, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
@@ -113,14 +113,31 @@ export function configureMachine(
   tagShift = vpnBits;
   tagMask = (<u64>1 << vpnBits) - 1;
   kernelTag = (<u64>1 << (63 - tagShift)) - 1;
-  l1d = new Tlb(l1dEntries, l1dWays, l1dPolicy, true, seed + 1, PFN_READS);
-  l1i = new Tlb(l1iEntries, l1iWays, l1iPolicy, true, seed + 2, PFN_FETCHES);
+  l1d = newL1(l1dEntries, l1dWays, l1dPolicy, seed + 1, PFN_READS);
+  l1i = newL1(l1iEntries, l1iWays, l1iPolicy, seed + 2, PFN_FETCHES);
   l2 = l2Entries == 0 ? null : new Tlb(l2Entries, l2Ways, l2Policy, false, seed + 3);
   pcid = withPcid;
   cpuSeed = seed;
   let g = [l1dEntries, l1dWays, l1dPolicy, l1iEntries, l1iWays, l1iPolicy, l2Entries, l2Ways, l2Policy];
   for (let i = 0; i < 9; i++) geometry[i] = g[i];
   cpus[0] = new Cpu();
+}
+
+/** The L1s count each frame's translations by op, unless countTranslationTotals() said totals. */
+let countByOp = true;
+
+function newL1(entries: u32, ways: u32, policy: u32, seed: u64, column: u32): Tlb {
+  let tlb = new Tlb(entries, ways, policy, true, seed, column);
+  if (!countByOp) tlb.countTotals();
+  return tlb;
+}
+
+/** Per-frame translations without the split by op, for a replay that writes no per-frame table: before the first event. */
+export function countTranslationTotals(): void {
+  countByOp = false;
+  countTotalsOnly();
+  l1d!.countTotals();
+  l1i!.countTotals();
 }
 
 /** Makes CPU c the active one (creating it on first use): its TLBs, space, mode and caches go live. */
@@ -138,8 +155,8 @@ function switchCpu(c: u32): void {
   if (cpu == null) {
     let made = new Cpu();
     let seed = cpuSeed + 3 * <u64>c;
-    made.l1d = new Tlb(geometry[0], geometry[1], geometry[2], true, seed + 1, PFN_READS);
-    made.l1i = new Tlb(geometry[3], geometry[4], geometry[5], true, seed + 2, PFN_FETCHES);
+    made.l1d = newL1(geometry[0], geometry[1], geometry[2], seed + 1, PFN_READS);
+    made.l1i = newL1(geometry[3], geometry[4], geometry[5], seed + 2, PFN_FETCHES);
     made.l2 = geometry[6] == 0 ? null : new Tlb(geometry[6], geometry[7], geometry[8], false, seed + 3);
     newPwc(made.pwc);
     cpus[c] = made;
@@ -334,10 +351,10 @@ export function refreshFastMisses(): void {
   fastMisses = policy <= <u32>POLICY_FIFO && frameLimit == 0 && pageShift == 12 && fourLevelsUncached();
 }
 
-/** Which of the L1 entry's two counts a translation adds to: the L1d's writes are its second, reads (and the L1i's fetches) its first. */
+/** Which of the L1 entry's two counts a translation adds to: the L1d's writes are its second (unless the TLB counts totals), reads (and the L1i's fetches) its first. */
 // @ts-ignore: decorator
 @inline function entryCount(l1: Tlb, op: u32): usize {
-  return <usize>(op & 1) * l1.countBytes;
+  return <usize>(op & 1) * l1.writeCount;
 }
 
 /**
@@ -705,7 +722,7 @@ function loadHitRows(): void {
   let d = l1d!;
   let i = l1i!;
   setHitRow(0, d.rows, d.rowMask, d.counts, 1);
-  setHitRow(1, d.rows, d.rowMask, d.counts + d.countBytes, <u64>1 << HIT_BITS);
+  setHitRow(1, d.rows, d.rowMask, d.counts + d.writeCount, <u64>1 << HIT_BITS);
   setHitRow(2, i.rows, i.rowMask, i.counts, <u64>1 << (2 * HIT_BITS));
   setHitRow(3, NO_ROWS, 0, 0, 0);
 }

@@ -72,6 +72,7 @@ export class Tlb {
   pfns: usize;    // u64[sets * stride]
   counts: usize;  // u64[2][sets * stride]: translations not yet handed over (0 unless counting)
   countBytes: usize;  // offset of the second count
+  writeCount: usize;  // the count an L1d's writes add to: countBytes, or 0 (the first) under countTotals()
   counting: bool;
   column: u32;    // the per-PFN column of the first count; the second is column + 1
   clock: u32 = 0;
@@ -114,6 +115,7 @@ export class Tlb {
     this.counts = heap.alloc(2 * bytes);
     memory.fill(this.counts, 0, 2 * bytes);
     this.countBytes = bytes;
+    this.writeCount = bytes;
     this.counting = counting;
     this.column = column;
     // Only the machine's L1s (the counting TLBs) are read by countHits().
@@ -337,6 +339,12 @@ export class Tlb {
       store<u64>(first, 0);
       store<u64>(first + this.countBytes, 0);
     }
+  }
+
+  /** Every translation into the first count, for per-PFN totals (countTotalsOnly): the second stays 0. */
+  countTotals(): void {
+    this.writeCount = 0;
+    this.column = 0;
   }
 
   /** Hands every entry's pending count to the per-PFN observer; entries stay. */

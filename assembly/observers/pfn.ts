@@ -1,24 +1,36 @@
 // Per-PFN counts for heatmaps: three u64 per frame, indexed by PFN, in the
 // order reads, writes, fetches (PFN_COLUMNS); a frame's translations are
-// their sum. The frame pool makes room for every frame it hands out
+// their sum. A replay that writes no per-frame table keeps one u64 per
+// frame, its translations (countTotalsOnly): a third of the memory for the
+// hand-overs to miss in on a TLB-hostile trace. The frame pool makes room for every frame it hands out
 // (reserveFrame), so adding needs no check; the L1 TLBs batch their counts
 // per entry and hand them over here (and to the per-page observer).
 
 import { PFN_COLUMNS } from "../abi";
 
-const ROW_BYTES: usize = <usize>PFN_COLUMNS * 8;
+let rowBytes: usize = <usize>PFN_COLUMNS * 8;
 
 export let pfnCounts: usize = 0;
 let pfnCapacity: u64 = 0;
+
+/** One count per frame from now on, before any frame is counted: the TLBs then hand everything over as column 0. */
+export function countTotalsOnly(): void {
+  rowBytes = 8;
+}
+
+/** u64 counts per frame: PFN_COLUMNS, or 1 after countTotalsOnly(). */
+export function frameColumns(): u32 {
+  return <u32>(rowBytes >> 3);
+}
 
 /** Makes room for counting frame `pfn`. */
 export function reserveFrame(pfn: u64): void {
   if (pfn < pfnCapacity) return;
   let capacity = max<u64>(pfn + 1, max<u64>(pfnCapacity * 2, 4096));
-  let grown = heap.alloc(<usize>capacity * ROW_BYTES);
-  memory.fill(grown, 0, <usize>capacity * ROW_BYTES);
+  let grown = heap.alloc(<usize>capacity * rowBytes);
+  memory.fill(grown, 0, <usize>capacity * rowBytes);
   if (pfnCounts != 0) {
-    memory.copy(grown, pfnCounts, <usize>pfnCapacity * ROW_BYTES);
+    memory.copy(grown, pfnCounts, <usize>pfnCapacity * rowBytes);
     heap.free(pfnCounts);
   }
   pfnCounts = grown;
@@ -37,7 +49,7 @@ let pendingEnd: usize = pending;
 // @ts-ignore: decorator
 @inline export function addFrameCount(pfn: u64, column: u32, n: u64): void {
   let at = pendingEnd;
-  store<u64>(at, <u64>(<usize>pfn * ROW_BYTES + (<usize>column << 3)));
+  store<u64>(at, <u64>(<usize>pfn * rowBytes + (<usize>column << 3)));
   store<u64>(at, n, 8);
   pendingEnd = at + 16;
   if (pendingEnd == pending + PENDING * 16) settleFrameCounts();

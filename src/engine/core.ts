@@ -43,6 +43,8 @@ interface CoreExports {
   recordCount(): number;
   badLineLog(): number;
   frameCounts(): number;
+  frameCountColumns(): number;
+  totalsPerFrame(): void;
   trackPages(on: number): void;
   interval(records: number): void;
   pageRows(): number;
@@ -232,6 +234,7 @@ export class CoreSession {
         }
         this.core.checksReady(+!!machine.kpti);
         if (opts.recordPages) this.core.recordPages();
+        if (opts.frames === false && !opts.pages) this.core.totalsPerFrame();
         if (opts.pages) this.core.trackPages(1);
         if (opts.interval) this.core.interval(opts.interval);
       });
@@ -442,7 +445,17 @@ export class CoreSession {
       pfn: [],
       physicalPfn: this.physicalCounts(),
     };
-    lazily(stats, 'pfn', this.frameCounts(c[abi.C_PFN_LIMIT]));
+    if (core.frameCountColumns() === abi.PFN_COLUMNS) {
+      lazily(stats, 'pfn', this.frameCounts(c[abi.C_PFN_LIMIT]));
+    } else {
+      // Not enumerable: copies of the stats (a job's, sent to the main thread) leave it out.
+      Object.defineProperty(stats, 'pfn', {
+        enumerable: false,
+        get: () => {
+          throw new Error('per-frame counts by op were not collected (CollectOptions.frames is false)');
+        },
+      });
+    }
     if (this.opts.machine.l2) stats.tlb.l2 = level(c[abi.C_L2_LOOKUPS], c[abi.C_L2_MISSES]);
     if (stats.cpus > 1) {
       const per = u64s(this.memory.buffer, core.perCpu() >>> 0, 64 * 6);
@@ -486,6 +499,21 @@ export class CoreSession {
     const other = counts(abi.REASON_CAPACITY + 1);
     if (other > 0) out.set('other', (out.get('other') ?? 0) + other);
     return Object.fromEntries(out);
+  }
+
+  /** Translations per frame, [pfn, n] by ascending PFN, whether the core splits them by op or not (tests compare the two). */
+  frameTranslations(): Array<[number, number]> {
+    const block = this.guard(() => this.core.counters()) >>> 0; // hands the L1s' counts over
+    const limit = new Float64Array(this.memory.buffer, block, abi.COUNTER_COUNT)[abi.C_PFN_LIMIT];
+    const columns = this.core.frameCountColumns();
+    const count = u64s(this.memory.buffer, this.core.frameCounts() >>> 0, limit * columns);
+    const out: Array<[number, number]> = [];
+    for (let pfn = 0; pfn < limit; pfn++) {
+      let n = 0;
+      for (let k = 0; k < columns; k++) n += count(pfn * columns + k);
+      if (n !== 0) out.push([pfn, n]);
+    }
+    return out;
   }
 
   /**
@@ -659,7 +687,7 @@ export async function replayCore(
   const known = needsPrePass(opts.machine)
     ? await prePass(base, (session) => session.feed({ source: source(), format: opts.decode.format, chunkBytes: opts.chunkBytes }))
     : {};
-  const session = new CoreSession({ ...base, ...known, pages: opts.pages, interval: opts.interval });
+  const session = new CoreSession({ ...base, ...known, pages: opts.pages, frames: opts.frames, interval: opts.interval });
   const finished = await session.feed({ ...opts, source: source(), format: opts.decode.format });
   return { stats: session.stats(), stopped: !finished };
 }

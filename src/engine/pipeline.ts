@@ -141,7 +141,7 @@ async function replayStreamed(req: PipelineRequest): Promise<PipelineResult> {
   const job: DecodeJob = { ring, shape, paths: req.paths, format: req.format, sizeShift: req.sizeShift, strict: req.strict, progress: diskBytes.buffer as SharedArrayBuffer };
   // First, so a core that cannot start leaves no thread behind.
   const session = new CoreSession({
-    machine: req.machine, sizeShift: req.sizeShift, maxMemoryBytes: req.maxMemoryBytes, pages: req.pages, interval: req.interval,
+    machine: req.machine, sizeShift: req.sizeShift, maxMemoryBytes: req.maxMemoryBytes, pages: req.pages, frames: req.frames, interval: req.interval,
   });
   const thread = new DecodeThread(job);
   const reader = new RingReader(ring, shape);
@@ -197,7 +197,7 @@ async function replaySliced(req: PipelineRequest, files: TextFile[]): Promise<Pi
   const sliceJob: SliceJob = { slices: slices.map(({ path, format, start, end }) => ({ path, format, start, end })), control: control.buffer as SharedArrayBuffer };
   const job: DecodeJob = { ring, shape, paths: [], sizeShift: req.sizeShift, strict: req.strict, slices: sliceJob };
   const session = new CoreSession({
-    machine: req.machine, sizeShift: req.sizeShift, strict: req.strict, maxMemoryBytes: req.maxMemoryBytes, pages: req.pages, interval: req.interval,
+    machine: req.machine, sizeShift: req.sizeShift, strict: req.strict, maxMemoryBytes: req.maxMemoryBytes, pages: req.pages, frames: req.frames, interval: req.interval,
   });
   const thread = new DecodeThread(job);
 

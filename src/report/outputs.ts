@@ -34,7 +34,7 @@ export interface Terminal {
 /** What the replay must collect for these reports. */
 export function collectFor(req: ReportRequest): CollectOptions {
   const pages = !!(req.csv || req.html || req.vpnHeatmap || req.jsonPages);
-  return { pages, interval: req.interval };
+  return { pages, frames: pages || !!req.heatmap, interval: req.interval };
 }
 
 const FIGURE_TYPES = ['.png', '.svg'];
