@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, KINDS, type Kind } from './gen.js';
-import { describeStartup, measureStartup, median, type StartupResult } from './startup.js';
+import { describeStartup, measureStartup, median, pairedRatio, type StartupResult } from './startup.js';
 import { packageRoot } from '../src/paths.js';
 
 /** Counters every engine must agree on (paths into the --json object). */
@@ -218,6 +218,14 @@ interface Ratios {
   binaryVsCText: number | null;
   twoThreadsVsOne: number | null;
   wasmVsReference: number | null;
+  /**
+   * The same ratios (but the reference's, which runs another trace) paired
+   * by rep: the median over reps of the baseline's seconds / the engine's
+   * in that rep, whose runs follow one another. Load that drifts between
+   * reps moves both runs of a pair, so this moves less between runs of the
+   * benchmark than the ratio of medians.
+   */
+  paired: Omit<Ratios, 'wasmVsReference' | 'paired'>;
 }
 
 /** Reads a whole file and drops the bytes: it is in the page cache after. */
@@ -312,17 +320,27 @@ function runPoint(
   });
   const find = (name: string, input: Input, file: string) => rows.find((r) => r.name === name && r.input === input && r.file === relative(root, file));
   const ratio = (base: Row | undefined, x: Row | undefined) => (base && x ? base.seconds / x.seconds : null);
+  const paired = (base: Row | undefined, x: Row | undefined) =>
+    base && x ? pairedRatio(base.samples.map((s) => s.seconds), x.samples.map((s) => s.seconds)) : null;
   const w1 = find(W1, 'text', trace);
   const cText = find(C, 'text', trace);
   const cBinary = binary ? find(C, '.tlbt', binary) : undefined;
   const wBinary = binary ? find(WB, '.tlbt', binary) : undefined;
+  const w2 = find(W2, 'text', trace);
   const ratios: Ratios = {
     wasmVsC: ratio(cText, w1),
-    twoThreadsVsC: ratio(cText, find(W2, 'text', trace)),
+    twoThreadsVsC: ratio(cText, w2),
     binaryVsCBinary: ratio(cBinary, wBinary),
     binaryVsCText: ratio(cText, wBinary),
-    twoThreadsVsOne: ratio(w1, find(W2, 'text', trace)),
+    twoThreadsVsOne: ratio(w1, w2),
     wasmVsReference: refTrace ? ratio(find(REF, 'text', refTrace), find(W1_REF, 'text', refTrace)) : null,
+    paired: {
+      wasmVsC: paired(cText, w1),
+      twoThreadsVsC: paired(cText, w2),
+      binaryVsCBinary: paired(cBinary, wBinary),
+      binaryVsCText: paired(cText, wBinary),
+      twoThreadsVsOne: paired(w1, w2),
+    },
   };
   const { seconds: _s, trace: _t, traces: _ts, config: _c, ...counters } = samples.get(engines[0])![0].stats;
   return {
@@ -365,6 +383,15 @@ function printSummary(points: Point[]): void {
   ];
   console.log('\nspeed ratios (baseline median seconds / engine median seconds; above 1: the engine is faster); counters identical');
   console.log(align(rows));
+  const pairedRows = [
+    rows[0].slice(0, 6),
+    ...points.map((p) => {
+      const r = p.ratios.paired;
+      return [p.kind, ...[r.wasmVsC, r.twoThreadsVsC, r.binaryVsCBinary, r.binaryVsCText, r.twoThreadsVsOne].map((x) => fixed(x, 2))];
+    }),
+  ];
+  console.log('\npaired by rep (median over reps of baseline seconds / engine seconds in the same rep)');
+  console.log(align(pairedRows));
 }
 
 function main(): void {

@@ -37,6 +37,12 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The median over reps of base[i] / engine[i]: each rep's two times were taken one after the other. */
+export function pairedRatio(base: number[], engine: number[]): number {
+  if (base.length !== engine.length) throw new Error(`paired ratio of ${base.length} and ${engine.length} samples`);
+  return median(base.map((b, i) => b / engine[i]));
+}
+
 export function measureStartup(runs: number, trace = TINY_TRACE): StartupResult {
   const root = packageRoot();
   const replayCmd = [process.execPath, join(root, 'dist/src/cli.js'), 'replay', resolve(root, trace)];

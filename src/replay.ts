@@ -91,11 +91,12 @@ export async function feedInput(
 /**
  * auto is one thread. Two pay only where simulating costs far more than
  * decoding. Two threads against one, `node dist/bench/run.js` (10M records,
- * medians of 5 interleaved runs; four such runs): zipf 0.94-1.06x, uniform
- * 1.03-1.18x, chase 0.91-1.17x, seq 0.87-0.95x and the real trace
- * 0.78-1.03x. Traces of real programs have the real trace's locality: its
- * one-thread replay runs 45M records/s, so the worker's start (a second
- * isolate and core) and the hand-off of events cost more than they save.
+ * medians of 5 interleaved runs; five such runs): zipf 1.05-1.22x, uniform
+ * 1.00-1.17x, chase 1.00-1.25x, seq 0.89-1.10x and the real trace
+ * 0.83-0.95x. Traces of real programs have the real trace's locality: its
+ * one-thread replay runs about 40M records/s, so the worker's start (a second
+ * isolate and core, 50-90 ms before its first slice) and the hand-off of
+ * events cost more than they save.
  */
 function useTwoThreads(req: ReplayRequest): boolean {
   if (req.threads !== 2) return false;

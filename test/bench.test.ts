@@ -1,8 +1,23 @@
 // The bench's instruction counter: callgrind's per-address costs summed per
-// WebAssembly function through V8's perf map and the module's text format.
+// WebAssembly function through V8's perf map and the module's text format;
+// and the paired speed ratio of bench/run.ts.
 
 import { describe, expect, it } from 'vitest';
 import { countByRange, medianCounts, wasmCodeRanges, wasmFunctionNames } from '../bench/instructions.js';
+import { median, pairedRatio } from '../bench/startup.js';
+
+describe('bench/run paired ratio', () => {
+  it('is the median of the per-rep ratios, which load drifting between reps does not move', () => {
+    // The engine takes 1.25x the baseline's time; the machine slows down 2x
+    // between the two runs of rep 2 and stays slow until rep 4.
+    const base = [1, 1, 2, 2, 1];
+    const engine = [1.25, 2.5, 2.5, 2.5, 1.25];
+    expect(pairedRatio(base, engine)).toBeCloseTo(0.8, 12); // ratios 0.8, 0.4, 0.8, 0.8, 0.8
+    expect(median(base) / median(engine)).toBeCloseTo(0.4, 12);
+    expect(pairedRatio([1, 3, 2], [2, 1, 4])).toBe(0.5);
+    expect(() => pairedRatio([1, 2], [1])).toThrow(/2 and 1 samples/);
+  });
+});
 
 describe('bench/instructions', () => {
   it('numbers functions after the imports', () => {
