@@ -131,6 +131,7 @@ export interface CollectOptions {
    * Per-frame counts by op (Stats.pfn; default true). false, for a replay
    * that writes no per-frame table: the core keeps each frame's
    * translations only, a third of the memory, and Stats.pfn throws.
+   * Ignored with `pages`, whose per-page counts are by op too.
    */
   frames?: boolean;
   /** Snapshot the counters every N records (Stats.intervals); 0 or absent: never. */

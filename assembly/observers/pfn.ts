@@ -2,9 +2,10 @@
 // order reads, writes, fetches (PFN_COLUMNS); a frame's translations are
 // their sum. A replay that writes no per-frame table keeps one u64 per
 // frame, its translations (countTotalsOnly): a third of the memory for the
-// hand-overs to miss in on a TLB-hostile trace. The frame pool makes room for every frame it hands out
-// (reserveFrame), so adding needs no check; the L1 TLBs batch their counts
-// per entry and hand them over here (and to the per-page observer).
+// hand-overs to miss in on a TLB-hostile trace. The frame pool makes room
+// for every frame it hands out (reserveFrame), so adding needs no check;
+// the L1 TLBs batch their counts per entry and hand them over here (and to
+// the per-page observer).
 
 import { PFN_COLUMNS } from "../abi";
 
