@@ -166,8 +166,9 @@ const pwcKeys = memory.data(4 * 8, 8);
 /**
  * walk() for a process's 4 KiB page in x86-64's four levels without
  * page-walk caches (the default machine): the shifts and the node size are
- * constants, so a walk of mapped tables is four loads. A missing table or
- * page takes descend(), which allocates them (faults) from the root again.
+ * constants, so a walk of mapped tables is four loads. A missing page whose
+ * tables are there is mapped at once (mapPage); a missing table takes
+ * descend(), which allocates the tables and the page from the root.
  */
 export function walk4k(asid: u32, vpn: u64): u64 {
   if (!fourLevelsUncached() || asid == KERNEL_TREE) return walk(asid, vpn, <u64>asid, 12);
@@ -195,6 +196,8 @@ export function walk4kPlain(asid: u32, vpn: u64): u64 {
   if (node != 0) {
     let pfn = load<u32>(entryOf4k(node, vpn));
     if (pfn > EVICTED) return <u64>pfn;
+    // Only the page is missing (most faults): its tables are there, no need to walk them again.
+    return mapPage(asid, vpn, node, 0, 1);
   }
   return descend(asid, vpn, 0, 1);
 }
@@ -218,7 +221,12 @@ function descend(asid: u32, vpn: u64, leaf: u32, frames: u64): u64 {
   }
   let pfn = load<u32>(slotOf(node, vpn, leaf));
   if (pfn > EVICTED) return <u64>pfn;
-  if (pfn == EVICTED) majorFaults++;
+  return mapPage(asid, vpn, node, leaf, frames);
+}
+
+/** The fault of a data page whose entry in `node` (at level `leaf`) is empty, or evicted (a major fault). */
+function mapPage(asid: u32, vpn: u64, node: u32, leaf: u32, frames: u64): u64 {
+  if (load<u32>(slotOf(node, vpn, leaf)) == EVICTED) majorFaults++;
   else minorFaults++;
   // Taking a frame may evict a page (never a table), so the node stays put.
   let frame = allocDataFrame(asid, vpn, frames);
