@@ -9,7 +9,7 @@ import {
 import { countRecordStart, intervalsOn } from "../observers/intervals";
 import { countPhysical } from "../observers/physical";
 import { countObservedFault } from "../observers/faults";
-import { settleFrameCounts, countTotalsOnly } from "../observers/pfn";
+import { settleFrameCounts, countTotalsOnly, frameColumns } from "../observers/pfn";
 import { EVENT_BYTES, lastByte } from "../records";
 import { Tlb, NO_TAG, KNOWN_L1, KNOWN_NOT_L1, KNOWN_STAMPED, KNOWN_SETTLED } from "./tlb";
 import { walk, walk4k, walk4kPlain, translatable, translatable4k, fourLevelsUncached, configurePaging, vpnBits, ensureRoot, KERNEL_TREE } from "./pagetable";
@@ -123,18 +123,15 @@ export function configureMachine(
   cpus[0] = new Cpu();
 }
 
-/** The L1s count each frame's translations by op, unless countTranslationTotals() said totals. */
-let countByOp = true;
-
+/** An L1 that counts each frame's translations by op, or their totals once the per-PFN observer keeps one column (countTranslationTotals). */
 function newL1(entries: u32, ways: u32, policy: u32, seed: u64, column: u32): Tlb {
   let tlb = new Tlb(entries, ways, policy, true, seed, column);
-  if (!countByOp) tlb.countTotals();
+  if (frameColumns() == 1) tlb.countTotals();
   return tlb;
 }
 
 /** Per-frame translations without the split by op, for a replay that writes no per-frame table: before the first event. */
 export function countTranslationTotals(): void {
-  countByOp = false;
   countTotalsOnly();
   l1d!.countTotals();
   l1i!.countTotals();
@@ -629,7 +626,7 @@ function runPlainSpan(batch: usize, end: usize): void {
   for (;;) {
     e = countHits(e, end);
     if (e >= end) break;
-    if (rowMissOp < <u32>OP_CR3) {
+    if (rowMissOp != NO_ROW_MISS) {
       // Most of countHits' stops on a miss-heavy trace: the event is read already.
       accessPlainPages(select<Tlb>(l1i!, l1d!, rowMissOp == OP_FETCH), rowMissOp, rowMissPage, rowMissPage);
       rowMissOp = NO_ROW_MISS;
@@ -666,8 +663,12 @@ function runPlainSpan(batch: usize, end: usize): void {
 
 /** Hits counted by countHits() and not yet handed over (runPlainSpan's). */
 let pendingHits: u64 = 0;
-/** Where countHits() stopped at a one-page access of the active CPU that its L1's row did not name: its op and page; else NO_ROW_MISS. */
-const NO_ROW_MISS: u32 = 3;
+/**
+ * Where countHits() stopped at a one-page access of the active CPU that its
+ * L1's row did not name: its op and page; else NO_ROW_MISS. That is op 3,
+ * no access: an event of op 3 finds no row (NO_ROWS), so it leaves it too.
+ */
+const NO_ROW_MISS: u32 = OP_CR3;
 let rowMissOp: u32 = NO_ROW_MISS;
 let rowMissPage: u64 = 0;
 

@@ -197,7 +197,7 @@ export function walk4kPlain(asid: u32, vpn: u64): u64 {
     let pfn = load<u32>(entryOf4k(node, vpn));
     if (pfn > EVICTED) return <u64>pfn;
     // Only the page is missing (most faults): its tables are there, no need to walk them again.
-    return mapPage(asid, vpn, node, 0, 1);
+    return mapPage(asid, vpn, node, 0, 1, pfn);
   }
   return descend(asid, vpn, 0, 1);
 }
@@ -221,12 +221,12 @@ function descend(asid: u32, vpn: u64, leaf: u32, frames: u64): u64 {
   }
   let pfn = load<u32>(slotOf(node, vpn, leaf));
   if (pfn > EVICTED) return <u64>pfn;
-  return mapPage(asid, vpn, node, leaf, frames);
+  return mapPage(asid, vpn, node, leaf, frames, pfn);
 }
 
-/** The fault of a data page whose entry in `node` (at level `leaf`) is empty, or evicted (a major fault). */
-function mapPage(asid: u32, vpn: u64, node: u32, leaf: u32, frames: u64): u64 {
-  if (load<u32>(slotOf(node, vpn, leaf)) == EVICTED) majorFaults++;
+/** The fault of a data page whose entry in `node` (at level `leaf`) is `entry`: 0, or EVICTED (a major fault). */
+function mapPage(asid: u32, vpn: u64, node: u32, leaf: u32, frames: u64, entry: u32): u64 {
+  if (entry == EVICTED) majorFaults++;
   else minorFaults++;
   // Taking a frame may evict a page (never a table), so the node stays put.
   let frame = allocDataFrame(asid, vpn, frames);
