@@ -4,9 +4,9 @@
 export class BenchError extends Error {}
 
 /** Runs a bench's main(), turning a BenchError into that line. */
-export function runBench(main: () => void): void {
+export async function runBench(main: () => void | Promise<void>): Promise<void> {
   try {
-    main();
+    await main();
   } catch (err) {
     if (!(err instanceof BenchError)) throw err;
     process.stderr.write(`bench: FAILED: ${err.message}\n`);

@@ -1,6 +1,9 @@
 // The speed benchmark: tlbscope's WASM engine (one thread, two threads, the
 // binary format), its TypeScript reference engine and a native C baseline,
-// on the same generated traces, interleaved, counters cross-checked.
+// on the same generated traces, interleaved, counters cross-checked. Also
+// one thread's replay and C's two at once, side by side: how much the
+// machine lets two busy threads keep of their speed alone bounds what
+// --threads 2 and --jobs 2 can give.
 //
 //   npm run bench -- [--kinds zipf,seq,...] [--records N] [--reps K] [--seed S]
 //                    [--ref-records N] [--no-startup]
@@ -8,7 +11,7 @@
 // See bench/README.md for what is measured and how to read the ratios.
 
 import { BenchError, runBench } from './fail.js';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -48,6 +51,8 @@ interface Engine {
   file: string;
   records: number;
   cmd: string[];
+  /** Processes run at once, each the whole command (side by side); 1 but for the side-by-side rows. */
+  copies: number;
 }
 
 interface Sample {
@@ -66,6 +71,7 @@ interface Row {
   file: string;
   records: number;
   cmd: string[];
+  copies: number;
   seconds: number;
   wall: number;
   mrecs: number;
@@ -81,6 +87,9 @@ const WB = 'wasm';
 const C = 'C -O2';
 const REF = 'reference (TS)';
 const W1_REF = 'wasm 1 thread';
+const SIDE_BY_SIDE = 2;
+const W1_X2 = `wasm 1 thread x${SIDE_BY_SIDE}`;
+const C_X2 = `C -O2 x${SIDE_BY_SIDE}`;
 
 /** Builds bench/native/tlbsim if needed; null when there is no C compiler. */
 function buildNative(root: string): string | null {
@@ -141,18 +150,53 @@ function get(obj: unknown, path: string): unknown {
   return v;
 }
 
-function runOnce(e: Engine, time: string | null): Sample {
-  const rssFile = join(tmpdir(), `tlbscope-bench-rss-${process.pid}`);
-  const cmd = time ? [time, '-f', '%M', '-o', rssFile, ...e.cmd] : e.cmd;
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.error) throw new BenchError(`${e.name}: ${r.error.message}`);
+interface Exited {
+  stdout: string;
+  stderr: string;
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  wall: number;
+}
+
+/** Runs cmd to its end, its stdout and stderr kept. */
+function runProcess(cmd: string[]): Promise<Exited> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (status, signal) =>
+      resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), status, signal, wall: Number(process.hrtime.bigint() - t0) / 1e9 }),
+    );
+  });
+}
+
+/** One sample per process: e.copies of them, started together. */
+async function runOnce(e: Engine, time: string | null): Promise<Sample[]> {
+  const runs = Array.from({ length: e.copies }, async (_, i) => {
+    const rssFile = join(tmpdir(), `tlbscope-bench-rss-${process.pid}-${i}`);
+    const cmd = time ? [time, '-f', '%M', '-o', rssFile, ...e.cmd] : e.cmd;
+    let r: Exited;
+    try {
+      r = await runProcess(cmd);
+    } catch (err) {
+      throw new BenchError(`${e.name}: ${(err as Error).message}`);
+    }
+    return sampleOf(e, r, time ? rssFile : null);
+  });
+  return Promise.all(runs);
+}
+
+function sampleOf(e: Engine, r: Exited, rssFile: string | null): Sample {
+  const wall = r.wall;
   if (r.status !== 0) {
     throw new BenchError(`${e.name} exited with ${r.status ?? r.signal}:\n${r.stderr.slice(0, 2000)}`);
   }
   let rssKiB: number | null = null;
-  if (time) {
+  if (rssFile) {
     rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
     rmSync(rssFile, { force: true });
     if (!Number.isFinite(rssKiB)) rssKiB = null;
@@ -218,6 +262,10 @@ interface Ratios {
   binaryVsCText: number | null;
   twoThreadsVsOne: number | null;
   wasmVsReference: number | null;
+  /** One thread's text replay with another beside it (SIDE_BY_SIDE at once) against alone: below 1, the machine slows each. */
+  sideBySideVsAlone: number | null;
+  /** The same for C. */
+  cSideBySideVsAlone: number | null;
   /**
    * The same ratios (but the reference's, which runs another trace) paired
    * by rep: the median over reps of the baseline's seconds / the engine's
@@ -239,24 +287,46 @@ function readThrough(file: string): void {
   }
 }
 
-function runPoint(
+/**
+ * The copies of a side-by-side run as one sample: the mean of their own
+ * seconds (each is the speed of one replay with the other beside it), the
+ * longest wall time, the highest peak RSS.
+ */
+function together(e: Engine, copies: Sample[]): Sample {
+  for (const s of copies.slice(1)) {
+    const d = diff(copies[0], s);
+    if (d.length) throw new BenchError(`COUNTERS DIFFER between the copies of ${e.name} (${e.input}):\n${align([['counter', 'first', 'other'], ...d])}`);
+  }
+  const rss = copies.map((s) => s.rssKiB);
+  return {
+    seconds: copies.reduce((sum, s) => sum + s.seconds, 0) / copies.length,
+    wall: Math.max(...copies.map((s) => s.wall)),
+    rssKiB: rss.includes(null) ? null : Math.max(...(rss as number[])),
+    stats: copies[0].stats,
+  };
+}
+
+async function runPoint(
   root: string, kind: Kind, records: number, seed: number, reps: number, refRecords: number,
   cli: string | null, native: string | null, reference: string | null, time: string | null,
-): Point {
+): Promise<Point> {
   const trace = ensureTrace(root, kind, records, seed);
   const binary = cli ? ensureBinary(cli, trace) : null;
   const refTrace = reference && cli && refRecords > 0 ? ensureTrace(root, kind, refRecords, seed) : null;
   const node = process.execPath;
   const engines: Engine[] = [];
-  const on = (file: string, n: number) => ({ file, records: n });
+  const on = (file: string, n: number, copies = 1) => ({ file, records: n, copies });
   if (cli) {
-    engines.push({ name: W1, input: 'text', ...on(trace, records), cmd: [node, cli, 'replay', trace, '--json', '--threads', '1'] });
+    const one = [node, cli, 'replay', trace, '--json', '--threads', '1'];
+    engines.push({ name: W1, input: 'text', ...on(trace, records), cmd: one });
     engines.push({ name: W2, input: 'text', ...on(trace, records), cmd: [node, cli, 'replay', trace, '--json', '--threads', '2'] });
     engines.push({ name: WB, input: '.tlbt', ...on(binary!, records), cmd: [node, cli, 'replay', binary!, '--json'] });
+    engines.push({ name: W1_X2, input: 'text', ...on(trace, records, SIDE_BY_SIDE), cmd: one });
   }
   if (native) {
     engines.push({ name: C, input: 'text', ...on(trace, records), cmd: [native, trace] });
     if (binary) engines.push({ name: C, input: '.tlbt', ...on(binary, records), cmd: [native, binary] });
+    engines.push({ name: C_X2, input: 'text', ...on(trace, records, SIDE_BY_SIDE), cmd: [native, trace] });
   }
   if (refTrace) {
     engines.push({ name: REF, input: 'text', ...on(refTrace, refRecords), cmd: [node, reference!, refTrace] });
@@ -275,7 +345,7 @@ function runPoint(
   for (let rep = 0; rep < reps; rep++) {
     const order = rep % 2 ? [...engines].reverse() : engines;
     for (const e of order) {
-      const s = runOnce(e, time);
+      const s = together(e, await runOnce(e, time));
       samples.get(e)!.push(s);
       process.stderr.write(`bench: ${kind} rep ${rep + 1}/${reps} ${e.name} ${e.input}${e.file === refTrace ? ' (reference trace)' : ''}: ${s.seconds.toFixed(3)} s\n`);
     }
@@ -310,6 +380,7 @@ function runPoint(
       file: relative(root, e.file),
       records: e.records,
       cmd: e.cmd,
+      copies: e.copies,
       seconds,
       wall: median(ss.map((s) => s.wall)),
       mrecs: e.records / seconds / 1e6,
@@ -327,6 +398,8 @@ function runPoint(
   const cBinary = binary ? find(C, '.tlbt', binary) : undefined;
   const wBinary = binary ? find(WB, '.tlbt', binary) : undefined;
   const w2 = find(W2, 'text', trace);
+  const w1x2 = find(W1_X2, 'text', trace);
+  const cx2 = find(C_X2, 'text', trace);
   const ratios: Ratios = {
     wasmVsC: ratio(cText, w1),
     twoThreadsVsC: ratio(cText, w2),
@@ -334,12 +407,16 @@ function runPoint(
     binaryVsCText: ratio(cText, wBinary),
     twoThreadsVsOne: ratio(w1, w2),
     wasmVsReference: refTrace ? ratio(find(REF, 'text', refTrace), find(W1_REF, 'text', refTrace)) : null,
+    sideBySideVsAlone: ratio(w1, w1x2),
+    cSideBySideVsAlone: ratio(cText, cx2),
     paired: {
       wasmVsC: paired(cText, w1),
       twoThreadsVsC: paired(cText, w2),
       binaryVsCBinary: paired(cBinary, wBinary),
       binaryVsCText: paired(cText, wBinary),
       twoThreadsVsOne: paired(w1, w2),
+      sideBySideVsAlone: paired(w1, w1x2),
+      cSideBySideVsAlone: paired(cText, cx2),
     },
   };
   const { seconds: _s, trace: _t, traces: _ts, config: _c, ...counters } = samples.get(engines[0])![0].stats;
@@ -361,7 +438,7 @@ function printPoint(p: Point, reps: number): void {
     `\n${p.kind}: ${count(p.records)} records, text ${mb(p.trace.bytes)}${p.binary ? `, .tlbt ${mb(p.binary.bytes)}` : ''};` +
       ` median of ${reps} interleaved reps`,
   );
-  const cOf = (r: Row) => p.rows.find((c) => c.name === C && c.input === r.input && c.file === r.file);
+  const cOf = (r: Row) => p.rows.find((c) => c.name === (r.copies === 1 ? C : C_X2) && c.input === r.input && c.file === r.file);
   const table = [
     ['engine', 'input', 'records', 'seconds', 'wall s', 'M rec/s', 'MB/s', 'x C', 'peak RSS MiB'],
     ...p.rows.map((r) => {
@@ -375,26 +452,26 @@ function printPoint(p: Point, reps: number): void {
 
 function printSummary(points: Point[]): void {
   const rows = [
-    ['kind', 'wasm/C', '2 threads/C', '.tlbt/C .tlbt', '.tlbt/C text', '2 threads/1', 'wasm/TS ref'],
+    ['kind', 'wasm/C', '2 threads/C', '.tlbt/C .tlbt', '.tlbt/C text', '2 threads/1', `x${SIDE_BY_SIDE}/1`, `C x${SIDE_BY_SIDE}/1`, 'wasm/TS ref'],
     ...points.map((p) => {
       const r = p.ratios;
-      return [p.kind, ...[r.wasmVsC, r.twoThreadsVsC, r.binaryVsCBinary, r.binaryVsCText, r.twoThreadsVsOne, r.wasmVsReference].map((x) => fixed(x, 2))];
+      return [p.kind, ...[r.wasmVsC, r.twoThreadsVsC, r.binaryVsCBinary, r.binaryVsCText, r.twoThreadsVsOne, r.sideBySideVsAlone, r.cSideBySideVsAlone, r.wasmVsReference].map((x) => fixed(x, 2))];
     }),
   ];
   console.log('\nspeed ratios (baseline median seconds / engine median seconds; above 1: the engine is faster); counters identical');
   console.log(align(rows));
   const pairedRows = [
-    rows[0].slice(0, 6),
+    rows[0].slice(0, 8),
     ...points.map((p) => {
       const r = p.ratios.paired;
-      return [p.kind, ...[r.wasmVsC, r.twoThreadsVsC, r.binaryVsCBinary, r.binaryVsCText, r.twoThreadsVsOne].map((x) => fixed(x, 2))];
+      return [p.kind, ...[r.wasmVsC, r.twoThreadsVsC, r.binaryVsCBinary, r.binaryVsCText, r.twoThreadsVsOne, r.sideBySideVsAlone, r.cSideBySideVsAlone].map((x) => fixed(x, 2))];
     }),
   ];
   console.log('\npaired by rep (median over reps of baseline seconds / engine seconds in the same rep)');
   console.log(align(pairedRows));
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       kinds: { type: 'string', default: KINDS.join(',') },
@@ -437,7 +514,7 @@ function main(): void {
   const started = new Date();
   const points: Point[] = [];
   for (const kind of kinds) {
-    const p = runPoint(root, kind, records, seed, reps, refRecords, cli, native, existsSync(reference) ? reference : null, time);
+    const p = await runPoint(root, kind, records, seed, reps, refRecords, cli, native, existsSync(reference) ? reference : null, time);
     points.push(p);
     printPoint(p, reps);
   }
@@ -463,4 +540,4 @@ function main(): void {
   console.log(`result: ${relative(root, out)}`);
 }
 
-runBench(main);
+await runBench(main);

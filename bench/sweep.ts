@@ -113,4 +113,4 @@ function main(): void {
   console.log(`check: the sweep's 64:4 LRU row = the replay's L1d misses (${expected.toLocaleString('en-US')})`);
 }
 
-runBench(main);
+await runBench(main);
