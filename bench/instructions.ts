@@ -120,7 +120,7 @@ export function countInstructions(
     const r = spawnSync(
       'valgrind',
       ['--tool=callgrind', '--dump-instr=yes', `--callgrind-out-file=${out}`, process.execPath, '--perf-basic-prof',
-        join(root, 'dist/src/cli.js'), 'replay', resolve(trace), '--json', '--threads', '1', ...replayArgs],
+        join(root, 'dist/src/bin.js'), 'replay', resolve(trace), '--json', '--threads', '1', ...replayArgs],
       { encoding: 'utf8', maxBuffer: 1 << 30 },
     );
     if (r.error) throw new Error(`cannot run valgrind (${r.error.message}): install it (apt-get install valgrind)`);

@@ -504,7 +504,7 @@ async function main(): Promise<void> {
   const root = packageRoot();
   const native = buildNative(root);
   const time = gnuTime();
-  let cli: string | null = join(root, 'dist/src/cli.js');
+  let cli: string | null = join(root, 'dist/src/bin.js');
   if (!existsSync(cli)) {
     process.stderr.write(`bench: ${relative(root, cli)} not found (run \`npm run build\`): measuring the C baseline alone\n`);
     cli = null;

@@ -45,7 +45,7 @@ export function pairedRatio(base: number[], engine: number[]): number {
 
 export function measureStartup(runs: number, trace = TINY_TRACE): StartupResult {
   const root = packageRoot();
-  const replayCmd = [process.execPath, join(root, 'dist/src/cli.js'), 'replay', resolve(root, trace)];
+  const replayCmd = [process.execPath, join(root, 'dist/src/bin.js'), 'replay', resolve(root, trace)];
   const nodeCmd = [process.execPath, '-e', '0'];
   wall(replayCmd); // warm the page cache, so every run reads the same bytes from memory
   const samples = { replay: [] as number[], node: [] as number[] };

@@ -78,8 +78,8 @@ function main(): void {
     throw new BenchError('--records and --reps must be positive integers');
   }
   const root = packageRoot();
-  const cli = join(root, 'dist/src/cli.js');
-  if (!existsSync(cli)) throw new BenchError('dist/src/cli.js not found: run `npm run build`');
+  const cli = join(root, 'dist/src/bin.js');
+  if (!existsSync(cli)) throw new BenchError('dist/src/bin.js not found: run `npm run build`');
   const dir = join(root, 'bench/.data');
   mkdirSync(dir, { recursive: true });
   const trace = join(dir, `${kind}-${records}-s${seed}.log`);

@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { tracePath } from './answers.js';
+import { asksTwoThreads, prestartDecoder, takePrestarted } from '../src/engine/prestart.js';
+import { replayPipelined } from '../src/engine/pipeline.js';
+import { replayPaths } from '../src/replay.js';
+import { DEFAULT_MACHINE } from '../src/model.js';
 
-const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
+const CLI = new URL('../dist/src/bin.js', import.meta.url).pathname;
 const BUNDLED = new URL('../traces/qemu72-user-execlog-true.log.gz', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-cli-'));
 
@@ -37,6 +41,38 @@ describe('tlbscope replay', () => {
     const counters = (out: string) => ({ ...JSON.parse(out), seconds: 0 });
     expect(counters(two.stdout)).toEqual(counters(one.stdout));
     expect(JSON.parse(two.stdout).records).toBe(2);
+  });
+
+  it('guess a replay on two threads from its words, to start its worker first', () => {
+    expect(asksTwoThreads(['replay', 'a.log', '--threads', '2'])).toBe(true);
+    expect(asksTwoThreads(['replay', '--threads=2', 'a.log'])).toBe(true);
+    expect(asksTwoThreads(['replay', 'a.log', '--threads', '1'])).toBe(false);
+    expect(asksTwoThreads(['replay', 'a.log'])).toBe(false);
+    expect(asksTwoThreads(['convert', 'a.log', '--threads', '2'])).toBe(false);
+    expect(asksTwoThreads(['replay', '--', '--threads', '2'])).toBe(false);
+  });
+
+  it('replays on the worker started before the command loaded, as on one thread', async () => {
+    const text = gunzipSync(readFileSync(BUNDLED));
+    const path = file('prestart.log', text);
+    prestartDecoder(['replay', path, '--threads', '2']);
+    const base = { paths: [path], sizeShift: false, strict: false, machine: DEFAULT_MACHINE };
+    // Every other slice on the worker, which takes its job as a message.
+    const two = await replayPipelined({ ...base, sliceBytes: 64 << 10, mayTake: (i) => i % 2 === 0 });
+    expect(takePrestarted()).toBeNull();
+    const one = await replayPaths({ ...base, threads: 1 });
+    expect(two.stats).toEqual(one.stats);
+  });
+
+  it('replays a text file on two threads from the command, as on one', () => {
+    // Several 4 MiB slices, so that the worker takes some.
+    const text = gunzipSync(readFileSync(BUNDLED));
+    const path = file('big.log', Buffer.concat(Array.from({ length: Math.ceil((24 << 20) / text.length) }, () => text)));
+    const one = run(['replay', path, '--json', '--threads', '1']);
+    const two = run(['replay', path, '--json', '--threads', '2']);
+    expect([two.code, two.stderr]).toEqual([0, '']);
+    const counters = (out: string) => ({ ...JSON.parse(out), seconds: 0 });
+    expect(counters(two.stdout)).toEqual(counters(one.stdout));
   });
 
   it('prints a readable summary of the bundled trace', () => {

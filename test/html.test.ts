@@ -16,7 +16,7 @@ import type { Browser } from 'playwright-core';
 
 const CHROMIUM = process.env.TLBSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_BROWSER = existsSync(CHROMIUM);
-const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
+const CLI = new URL('../dist/src/bin.js', import.meta.url).pathname;
 const TRACE = new URL('../traces/qemu72-user-execlog-true.log.gz', import.meta.url).pathname;
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 const SCREENSHOT = join(ARTIFACTS, 'html-report.png');

@@ -13,7 +13,7 @@ import { tracePath } from './answers.js';
 import { randomMachine, randomTrace } from './gen.js';
 import type { BadLine } from '../src/engine/core.js';
 
-const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
+const CLI = new URL('../dist/src/bin.js', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-jobs-'));
 let fileCount = 0;
 function file(content: string): string {

@@ -12,7 +12,7 @@ import { formatMemorySize, parseMemorySize } from '../src/engine/memory.js';
 import { replayPaths } from '../src/replay.js';
 import { DEFAULT_MACHINE } from '../src/model.js';
 
-const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
+const CLI = new URL('../dist/src/bin.js', import.meta.url).pathname;
 const WAT = new URL('../build/tlbscope.wat', import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-memory-'));
 

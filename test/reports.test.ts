@@ -20,7 +20,7 @@ import { progressLine } from '../src/report/progress.js';
 import { intervalWindows } from '../src/report/windows.js';
 import { readTrace, readmeTable, tracePath } from './answers.js';
 
-const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
+const CLI = new URL('../dist/src/bin.js', import.meta.url).pathname;
 const BUNDLED = new URL('../traces/qemu72-user-execlog-true.log.gz', import.meta.url).pathname;
 const SCHEMA = JSON.parse(readFileSync(new URL('../docs/tlbscope-report.schema.json', import.meta.url), 'utf8'));
 /** System mode, several address spaces named by CR3, physical addresses in the trace. */

@@ -307,7 +307,7 @@ describe('sweep plan', () => {
 });
 
 describe('tlbscope sweep (the built CLI)', () => {
-  const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
+  const CLI = new URL('../dist/src/bin.js', import.meta.url).pathname;
   const BUNDLED = new URL('../traces/qemu72-user-execlog-true.log.gz', import.meta.url).pathname;
   const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [CLI, 'sweep', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

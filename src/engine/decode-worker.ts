@@ -148,4 +148,6 @@ function namesOther(events: Uint8Array): boolean {
   return other;
 }
 
-parentPort!.postMessage(await run(workerData as DecodeJob));
+// Started early (prestart.ts), the worker gets its job as its first message.
+const job = (workerData as DecodeJob | null) ?? (await new Promise<DecodeJob>((resolve) => parentPort!.once('message', resolve)));
+parentPort!.postMessage(await run(job));

@@ -8,16 +8,15 @@
 // own code paths, so the results are the same.
 
 import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
 import { CoreSession, type BadLine } from './core.js';
 import { createRing, READ_WAIT_MS, RingReader, type RingShape } from './ring.js';
 import type { DecodeJob, DecodeOutcome, SliceJob } from './decode-worker.js';
 import { CONTROL_WORDS, NEXT_SLICE, RETIRED, STOP, mapFaultReasons, decodeBad, decodeEnd, FrameReader, FRAME_BAD, FRAME_END, FRAME_EVENTS, FRAME_HEADER_BYTES, FRAME_REASONS, type SliceEnd } from './slice-frames.js';
 import { openSlice, planSlices } from '../input/slices.js';
+import { decodeWorkerFile, takePrestarted } from './prestart.js';
 import { decodeReasonTable } from '../input/tlbt.js';
 import { plainFileSize, type ByteSource } from '../input/source.js';
 import { UserError } from '../errors.js';
-import { packageRoot } from '../paths.js';
 import { EVENT_BYTES, BAD_LOG_CAPACITY } from '../../assembly/abi.js';
 import type { CollectOptions, Format, MachineConfig, Stats } from '../model.js';
 import type { ProgressSample } from '../report/progress.js';
@@ -99,8 +98,9 @@ class DecodeThread {
   gone = false;
   readonly finished: Promise<void>;
   constructor(job: DecodeJob) {
-    // The worker runs the compiled driver (tests run against the build too).
-    this.worker = new Worker(join(packageRoot(), 'dist', 'src', 'engine', 'decode-worker.js'), { workerData: job });
+    const early = takePrestarted();
+    early?.postMessage(job);
+    this.worker = early ?? new Worker(decodeWorkerFile(), { workerData: job });
     this.finished = new Promise<void>((resolve) => {
       this.worker.once('message', (m: DecodeOutcome) => {
         this.outcome = m;
