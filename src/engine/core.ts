@@ -312,7 +312,7 @@ export class CoreSession {
         throw err;
       }
       this.reportBadLines(lineBase, input.onBadLine);
-      if (input.onEvents) this.handOutEvents(input.onEvents);
+      if (input.onEvents && this.core.outputCount() > 0) this.handOutEvents(input.onEvents);
       if (input.onProgress) input.onProgress(fed, core.recordCount());
       if (carry === abi.FEED_STOPPED) return false;
       if (eof) return true;
@@ -327,9 +327,9 @@ export class CoreSession {
     return new Uint32Array(this.memory.buffer.slice(at, at + 4 * count));
   }
 
-  private handOutEvents(onEvents: (events: Uint8Array) => void): void {
+  /** Convert mode: the events decoded since they were last handed out (fed without onEvents, they wait), then forgets them. */
+  handOutEvents(onEvents: (events: Uint8Array) => void): void {
     const count = this.core.outputCount();
-    if (count === 0) return;
     onEvents(new Uint8Array(this.memory.buffer, this.core.outputPtr() >>> 0, count * abi.EVENT_BYTES));
     this.core.takeOutput();
   }

@@ -113,29 +113,25 @@ async function decodeSlices(job: SliceJob, options: DecodeJob, writer: RingWrite
     const before = session.lineCounts();
     const source = openSlice(path, start, end);
     let finished: boolean;
-    let other = false;
     try {
-      finished = await session.feed({
-        source,
-        format,
-        onBadLine: (bad) => frames.bad(bad),
-        onEvents: (events) => {
-          sendReasons();
-          other ||= session.reasonCount() >= REASON_CAPACITY && namesOther(events);
-          frames.events(events);
-        },
-      });
+      // No onEvents: the slice's events stay in the core's output until the
+      // slice ends, and go from there straight into the ring.
+      finished = await session.feed({ source, format, onBadLine: (bad) => frames.bad(bad) });
     } finally {
       source.close();
     }
     sendReasons();
-    // Its table stays full, so every later slice would risk the same: this
-    // thread takes no more. Said before the slice ends, so the other thread
-    // knows it when it gets there.
-    if (other) Atomics.store(control, RETIRED, 1);
     const after = session.lineCounts();
-    frames.end({ lines: after.lines - before.lines, bad: after.bad - before.bad, ignored: after.ignored - before.ignored, stopped: !finished, givenBack: other });
-    if (other || !finished) break;
+    const sliceEnd = { lines: after.lines - before.lines, bad: after.bad - before.bad, ignored: after.ignored - before.ignored, stopped: !finished, givenBack: false };
+    session.handOutEvents((events) => {
+      sliceEnd.givenBack = session.reasonCount() >= REASON_CAPACITY && namesOther(events);
+      // Its table stays full, so every later slice would risk the same: this
+      // thread takes no more. Said before the slice ends, so the other thread
+      // knows it when it gets there.
+      if (sliceEnd.givenBack) Atomics.store(control, RETIRED, 1);
+      frames.end(sliceEnd, events);
+    });
+    if (sliceEnd.givenBack || !finished) break;
   }
   writer.close(DONE);
   return { ok: true, traces: [], formats: [], bad: [], badLines: 0, ignoredLines: 0, reasons: [], stopped: false };

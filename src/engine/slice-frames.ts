@@ -33,6 +33,13 @@ export interface SliceEnd {
   givenBack?: boolean;
 }
 
+function header(kind: number, bytes: number): Uint8Array {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt32LE(kind, 0);
+  header.writeUInt32LE(bytes, 4);
+  return header;
+}
+
 /**
  * Frames of one slice, held until the slice ends: a slice whose events name
  * a reason as "other" (the worker's reason table was full) is given back
@@ -43,15 +50,7 @@ export class FrameWriter {
   constructor(private readonly ring: RingWriter) {}
 
   private frame(kind: number, payload: Uint8Array): void {
-    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-    frame.writeUInt32LE(kind, 0);
-    frame.writeUInt32LE(payload.length, 4);
-    frame.set(payload, FRAME_HEADER_BYTES);
-    this.held.push(frame);
-  }
-
-  events(events: Uint8Array): void {
-    this.frame(FRAME_EVENTS, events);
+    this.held.push(header(kind, payload.length), payload);
   }
 
   /** Reasons the decoder interned since the last such frame, in their order (their ids follow on), as a .tlbt file's table. */
@@ -63,16 +62,22 @@ export class FrameWriter {
     this.frame(FRAME_BAD, Buffer.from(JSON.stringify(bad)));
   }
 
-  /** Ends the slice: sends its frames and hands them over at once, or (`givenBack`) only says the other thread must decode it. */
-  end(end: SliceEnd): void {
+  /**
+   * Ends the slice: sends its frames, then its events (all of them, after
+   * every reason they name, copied straight from `events` into the ring),
+   * and hands them over at once; or (`givenBack`) only says the other
+   * thread must decode it.
+   */
+  end(end: SliceEnd, events: Uint8Array): void {
     if (end.givenBack) this.held = [];
+    else if (events.length > 0) this.held.push(header(FRAME_EVENTS, events.length), events);
     const payload = new DataView(new ArrayBuffer(END_BYTES));
     payload.setFloat64(0, end.lines, true);
     payload.setFloat64(8, end.bad, true);
     payload.setFloat64(16, end.ignored, true);
     payload.setUint32(24, (end.stopped ? 1 : 0) | (end.givenBack ? 2 : 0), true);
     this.frame(FRAME_END, new Uint8Array(payload.buffer));
-    for (const frame of this.held) this.ring.write(frame);
+    for (const bytes of this.held) this.ring.write(bytes);
     this.held = [];
     this.ring.flush();
   }
