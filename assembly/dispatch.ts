@@ -2,8 +2,8 @@
 // buffer that the driver writes to a .tlbt file (convert).
 
 import { regrow } from "./grow";
-import { MODE_REPLAY, MODE_SWEEP, EVENT_BYTES as EVENT_SIZE } from "./abi";
-import { batchPtr, batchCount, setBatchCount } from "./records";
+import { MODE_REPLAY, MODE_SWEEP, MODE_CONVERT, EVENT_BYTES as EVENT_SIZE } from "./abi";
+import { batchPtr, batchCount, setBatchCount, setBatchPtr, BATCH_CAPACITY } from "./records";
 import { runBatch, plainOnCpu0, accessPlain } from "./machine/mmu";
 import { runSweepBatch } from "./sweep/sweep";
 
@@ -16,17 +16,36 @@ let outputCapacity: u64 = 0;
 
 export function setMode(m: u32): void {
   mode = m;
+  if (mode == MODE_CONVERT) placeBatch();
+}
+
+// Convert mode decodes straight into the output: the batch is the output's
+// free end, so a delivered batch is in place already, and only moves on.
+// Copying every event from the batch to the output cost the decoding worker
+// of a two-thread replay a pass over all its events.
+
+/** Puts the (empty) batch at the output's end, with room for a whole batch. */
+function placeBatch(): void {
+  reserve(outputEvents + <u64>BATCH_CAPACITY);
+  setBatchPtr(output + <usize>(outputEvents * <u64>EVENT_BYTES));
+}
+
+function reserve(events: u64): void {
+  if (events <= outputCapacity) return;
+  let capacity = max<u64>(events, max<u64>(outputCapacity * 2, 65536));
+  output = regrow(output, <usize>(outputEvents * <u64>EVENT_BYTES), <usize>(capacity * <u64>EVENT_BYTES));
+  outputCapacity = capacity;
 }
 
 function append(events: usize, count: i32): void {
-  let needed = outputEvents + <u64>count;
-  if (needed > outputCapacity) {
-    let capacity = max<u64>(needed, max<u64>(outputCapacity * 2, 65536));
-    output = regrow(output, <usize>(outputEvents * <u64>EVENT_BYTES), <usize>(capacity * <u64>EVENT_BYTES));
-    outputCapacity = capacity;
+  if (events != batchPtr) {
+    // Events from elsewhere (a .tlbt input's) follow the batch's.
+    if (batchCount != 0) flushBatch();
+    reserve(outputEvents + <u64>count);
+    memory.copy(output + <usize>(outputEvents * <u64>EVENT_BYTES), events, <usize>count * EVENT_BYTES);
   }
-  memory.copy(output + <usize>(outputEvents * <u64>EVENT_BYTES), events, <usize>count * EVENT_BYTES);
-  outputEvents = needed;
+  outputEvents += <u64>count;
+  placeBatch();
 }
 
 /** Hands `count` events at `events` on, without copying them when replaying. */
@@ -42,9 +61,10 @@ export function flushBatch(): void {
   setBatchCount(0);
 }
 
-/** The driver has written the output buffer out. */
+/** The driver has written the output buffer out (the batch is empty: it was delivered). */
 export function clearOutput(): void {
   outputEvents = 0;
+  if (mode == MODE_CONVERT) placeBatch();
 }
 
 /**

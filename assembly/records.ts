@@ -29,6 +29,11 @@ export function setBatchCount(count: i32): void {
   batchCount = count;
 }
 
+/** Moves the (empty) batch: convert mode keeps it at the output's end (dispatch.ts). */
+export function setBatchPtr(ptr: usize): void {
+  batchPtr = ptr;
+}
+
 // @ts-ignore: decorator
 @inline export function countRecord(): void {
   records++;
