@@ -319,7 +319,7 @@ function program(): Command {
       .option('--kpti', 'kernel page-table isolation: user and kernel tables per process, switched at every kernel entry and exit')
       .option('--size-shift', 'mem format: size= of READ/WRITE is log2 of the byte count')
       .option('--strict', 'stop at the first bad line (exit code 2) instead of skipping it')
-      .option('--threads <n>', 'auto, 1, or 2: 2 decodes on both threads while this one simulates; faster only on TLB-hostile traces (auto: 1)', 'auto')
+      .option('--threads <n>', 'auto, 1, or 2: 2 decodes on both threads while this one simulates (auto: 2 for plain text inputs of 384 MiB or more, else 1)', 'auto')
       .option('--no-progress', 'no progress bar (it shows only on a terminal, on stderr)')
       .option('--max-memory <size>', 'most memory the simulated machine\'s page tables and per-frame counts may take, e.g. 512M (at most 4G)', '4G');
   /** What a heatmap counts and shows. */

@@ -2,7 +2,7 @@
 // one core session, so several inputs replay as one trace.
 
 import { statSync } from 'node:fs';
-import { openSource, peek, type ByteSource } from './input/source.js';
+import { openSource, peek, plainFileSize, type ByteSource } from './input/source.js';
 import { sniffFormat } from './input/sniff.js';
 import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } from './input/tlbt.js';
 import { CoreSession, needsPrePass, prePass, type BadLine, type PrePassResult } from './engine/core.js';
@@ -17,7 +17,7 @@ export interface ReplayRequest extends CollectOptions {
   sizeShift: boolean;
   strict: boolean;
   machine: MachineConfig;
-  /** 2: decode on a worker thread while this one simulates (see useTwoThreads); auto: one thread. */
+  /** 2: decode on a worker thread while this one simulates; auto: 2 for large plain text inputs (see useTwoThreads); absent: 1. */
   threads?: 1 | 2 | 'auto';
   /** Most WebAssembly memory the simulating core may use (--max-memory; default 4 GiB). */
   maxMemoryBytes?: number;
@@ -89,21 +89,36 @@ export async function feedInput(
 }
 
 /**
- * auto is one thread. Two pay only where simulating costs far more than
- * decoding. Two threads against one, `node dist/bench/run.js` (10M records,
- * medians of 5 interleaved runs; five such runs): zipf 1.05-1.22x, uniform
- * 1.00-1.17x, chase 1.00-1.25x, seq 0.89-1.10x and the real trace
- * 0.83-0.95x. Traces of real programs have the real trace's locality: its
- * one-thread replay runs about 40M records/s, so the worker's start (a second
- * isolate and core, 50-90 ms before its first slice) and the hand-off of
- * events cost more than they save.
+ * Two threads against one, `npm run bench` (10M records, about 420 MB of
+ * text; medians of 5 interleaved reps; three runs): zipf 1.03-1.15x, seq
+ * 1.30-1.46x, real 1.10-1.20x, uniform 1.00-1.10x, chase 1.20-1.57x. On less
+ * input the worker's start and its first, unoptimized slices cost more than
+ * they save: the real trace's first 5M records (209 MB) took 0.123 s on two
+ * threads against 0.100 s on one (medians of 9); its first 10M (418 MB)
+ * 0.226 s against 0.253 s, even without the worker started early (bin.ts),
+ * which auto cannot ask for: its words do not say how large the inputs are.
+ * So auto takes two threads for plain text inputs of AUTO_TWO_THREADS_BYTES
+ * or more.
  */
-function useTwoThreads(req: ReplayRequest): boolean {
-  if (req.threads !== 2) return false;
+export const AUTO_TWO_THREADS_BYTES = 384 * 2 ** 20;
+
+/** Whether the replay runs on two threads; `sizeOf` is plainFileSize (tests give other sizes). */
+export async function useTwoThreads(req: ReplayRequest, sizeOf = plainFileSize): Promise<boolean> {
+  if (req.threads !== 2 && req.threads !== 'auto') return false;
   // The worker cannot read this thread's stdin, a .tlbt input has nothing to
   // decode, and OPT and --alloc trace need the pre-pass (run on this thread).
   if (req.format === 'tlbt' || needsPrePass(req.machine)) return false;
-  return req.paths.every((path) => path !== '-' && !path.endsWith('.tlbt'));
+  if (!req.paths.every((path) => path !== '-' && !path.endsWith('.tlbt'))) return false;
+  if (req.threads === 2) return true;
+  let bytes = 0;
+  for (const path of req.paths) {
+    const size = sizeOf(path);
+    if (size === null) return false;
+    bytes += size;
+  }
+  if (bytes < AUTO_TWO_THREADS_BYTES) return false;
+  const { sliceable } = await import('./engine/pipeline.js');
+  return sliceable(req.paths, req.format);
 }
 
 /** The inputs' bytes on disk, or null when one is stdin (or cannot be read: its error comes later). */
@@ -122,7 +137,7 @@ export function totalDiskBytes(paths: string[]): number | null {
 
 export async function replayPaths(req: ReplayRequest): Promise<ReplayResult> {
   const start = performance.now();
-  if (useTwoThreads(req)) {
+  if (await useTwoThreads(req)) {
     const { replayPipelined } = await import('./engine/pipeline.js'); // only for large inputs: keeps start-up short
     const r = await replayPipelined({ ...req, total: req.onProgress ? totalDiskBytes(req.paths) : null });
     for (const [trace, bad] of r.bad) req.onBadLine?.(trace, bad);

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { convertPaths } from '../src/convert.js';
-import { replayPaths, type ReplayRequest } from '../src/replay.js';
+import { AUTO_TWO_THREADS_BYTES, replayPaths, useTwoThreads, type ReplayRequest } from '../src/replay.js';
 import { replayPipelined } from '../src/engine/pipeline.js';
 import { DEFAULT_MACHINE, TEXT_FORMATS, type Format, type Stats } from '../src/model.js';
 import { referenceReplay } from '../src/reference/replay.js';
 import { readTrace, tracePath } from './answers.js';
 import { randomMachine, randomTrace } from './gen.js';
 import { CoreSession, type BadLine } from '../src/engine/core.js';
-import { bufferSource } from '../src/input/source.js';
+import { bufferSource, plainFileSize } from '../src/input/source.js';
 import { planSlices } from '../src/input/slices.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tlbscope-formats-'));
@@ -253,6 +253,29 @@ describe('two threads (a decoding worker) give the same results as one', () => {
       expect(two.bad, why).toEqual(one.bad);
       expect([two.traces, two.formats], why).toEqual([one.traces, one.formats]);
     }
+  });
+
+  it('on auto, take two threads for plain text inputs of 384 MiB or more, else one', async () => {
+    const line = '[MEM] VA=0x1000, size=4, type=READ\n';
+    const text = file(line);
+    const gz = file(gzipSync(line), '.gz');
+    const binary = file('', '.bin');
+    await convertPaths({ paths: [text], output: binary, sizeShift: false, strict: false });
+    const base = { sizeShift: false, strict: false, machine: DEFAULT_MACHINE };
+    // The sizes are made up; the files are read for what they are.
+    const sized = (bytes: number) => (path: string) => (plainFileSize(path) === null ? null : bytes);
+    const two = (paths: string[], threads: ReplayRequest['threads'], bytes: number) => useTwoThreads({ ...base, paths, threads }, sized(bytes));
+    expect(AUTO_TWO_THREADS_BYTES).toBe(384 * 2 ** 20);
+    expect(await two([text], 'auto', AUTO_TWO_THREADS_BYTES)).toBe(true);
+    expect(await two([text], 'auto', AUTO_TWO_THREADS_BYTES - 1)).toBe(false);
+    expect(await two([text, text], 'auto', AUTO_TWO_THREADS_BYTES / 2)).toBe(true);
+    expect(await two([gz], 'auto', AUTO_TWO_THREADS_BYTES)).toBe(false);
+    expect(await two([binary], 'auto', AUTO_TWO_THREADS_BYTES)).toBe(false); // .tlbt by its bytes, not its name
+    expect(await two(['-'], 'auto', AUTO_TWO_THREADS_BYTES)).toBe(false);
+    expect(await two([text], 1, AUTO_TWO_THREADS_BYTES)).toBe(false);
+    expect(await two([text], undefined, AUTO_TWO_THREADS_BYTES)).toBe(false);
+    expect(await two([text], 2, 1)).toBe(true);
+    expect(await useTwoThreads({ ...base, paths: [text], threads: 'auto', machine: { ...DEFAULT_MACHINE, frames: 4, evict: 'opt' } }, sized(AUTO_TWO_THREADS_BYTES))).toBe(false);
   });
 
   it('in slices, scans a line longer than many slices once, and keeps it whole', async () => {

@@ -71,7 +71,7 @@ interface TextFile {
  * meets that error where one thread would (after a --strict stop in an
  * earlier input, say).
  */
-async function sliceableInputs(req: PipelineRequest): Promise<TextFile[] | null> {
+async function sliceableInputs(req: { paths: string[]; format?: Format }): Promise<TextFile[] | null> {
   const { openInput } = await import('../replay.js');
   const files: TextFile[] = [];
   for (const path of req.paths) {
@@ -89,6 +89,11 @@ async function sliceableInputs(req: PipelineRequest): Promise<TextFile[] | null>
     files.push({ path, format, size });
   }
   return files;
+}
+
+/** Whether the inputs are plain text files, which two threads decode in slices. */
+export async function sliceable(paths: string[], format?: Format): Promise<boolean> {
+  return (await sliceableInputs({ paths, format })) !== null;
 }
 
 /** The decoding worker, and what it said when it ended. */
