@@ -33,11 +33,12 @@ export interface SliceEnd {
   givenBack?: boolean;
 }
 
-function header(kind: number, bytes: number): Uint8Array {
-  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  header.writeUInt32LE(kind, 0);
-  header.writeUInt32LE(bytes, 4);
-  return header;
+/** A frame's header: its kind and its payload's length. */
+function header(kind: number, payloadBytes: number): Uint8Array {
+  const bytes = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  bytes.writeUInt32LE(kind, 0);
+  bytes.writeUInt32LE(payloadBytes, 4);
+  return bytes;
 }
 
 /**
