@@ -3,6 +3,7 @@
 
 import { statSync } from 'node:fs';
 import { openSource, peek, plainFileSize, type ByteSource } from './input/source.js';
+import { AUTO_TWO_THREADS_BYTES } from './engine/prestart.js';
 import { sniffFormat } from './input/sniff.js';
 import { decodeReasonTable, LimitedSource, parseTlbtHeader, TLBT_HEADER_BYTES } from './input/tlbt.js';
 import { CoreSession, needsPrePass, prePass, type BadLine, type PrePassResult } from './engine/core.js';
@@ -95,12 +96,10 @@ export async function feedInput(
  * input the worker's start and its first, unoptimized slices cost more than
  * they save: the real trace's first 5M records (209 MB) took 0.123 s on two
  * threads against 0.100 s on one (medians of 9); its first 10M (418 MB)
- * 0.226 s against 0.253 s, even without the worker started early (bin.ts),
- * which auto cannot ask for: its words do not say how large the inputs are.
+ * 0.226 s against 0.253 s, even without the worker started early (bin.ts).
  * So auto takes two threads for plain text inputs of AUTO_TWO_THREADS_BYTES
- * or more.
+ * (384 MiB) or more.
  */
-export const AUTO_TWO_THREADS_BYTES = 384 * 2 ** 20;
 
 /** Whether the replay runs on two threads; `sizeOf` is plainFileSize (tests give other sizes). */
 export async function useTwoThreads(req: ReplayRequest, sizeOf = plainFileSize): Promise<boolean> {

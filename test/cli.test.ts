@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { tracePath } from './answers.js';
-import { asksTwoThreads, prestartDecoder, takePrestarted } from '../src/engine/prestart.js';
+import { asksTwoThreads, AUTO_TWO_THREADS_BYTES, prestartDecoder, takePrestarted } from '../src/engine/prestart.js';
 import { replayPipelined } from '../src/engine/pipeline.js';
 import { replayPaths } from '../src/replay.js';
 import { DEFAULT_MACHINE } from '../src/model.js';
@@ -44,12 +44,20 @@ describe('tlbscope replay', () => {
   });
 
   it('guess a replay on two threads from its words, to start its worker first', () => {
-    expect(asksTwoThreads(['replay', 'a.log', '--threads', '2'])).toBe(true);
-    expect(asksTwoThreads(['replay', '--threads=2', 'a.log'])).toBe(true);
-    expect(asksTwoThreads(['replay', 'a.log', '--threads', '1'])).toBe(false);
-    expect(asksTwoThreads(['replay', 'a.log'])).toBe(false);
-    expect(asksTwoThreads(['convert', 'a.log', '--threads', '2'])).toBe(false);
-    expect(asksTwoThreads(['replay', '--', '--threads', '2'])).toBe(false);
+    const none = () => null;
+    expect(asksTwoThreads(['replay', 'a.log', '--threads', '2'], none)).toBe(true);
+    expect(asksTwoThreads(['replay', '--threads=2', 'a.log'], none)).toBe(true);
+    expect(asksTwoThreads(['replay', 'a.log', '--threads', '1'], none)).toBe(false);
+    expect(asksTwoThreads(['replay', 'a.log'], none)).toBe(false);
+    expect(asksTwoThreads(['convert', 'a.log', '--threads', '2'], none)).toBe(false);
+    expect(asksTwoThreads(['replay', '--', '--threads', '2'], none)).toBe(false);
+    // auto: by the sizes of the words that name plain files.
+    const half = (path: string) => (path.endsWith('.log') ? AUTO_TWO_THREADS_BYTES / 2 : null);
+    expect(asksTwoThreads(['replay', 'a.log', 'b.log'], half)).toBe(true);
+    expect(asksTwoThreads(['replay', '--threads', 'auto', 'a.log', '--l1d', '64:4', 'b.log'], half)).toBe(true);
+    expect(asksTwoThreads(['replay', 'a.log'], half)).toBe(false);
+    expect(asksTwoThreads(['replay', 'a.log', 'b.log', '--threads', '1'], half)).toBe(false);
+    expect(asksTwoThreads(['replay', 'a.log', 'b.tlbt'], (path) => (path.endsWith('.tlbt') ? AUTO_TWO_THREADS_BYTES : half(path)))).toBe(false);
   });
 
   it('replays on the worker started before the command loaded, as on one thread', async () => {

@@ -13,6 +13,10 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
+import { plainFileSize } from '../input/source.js';
+
+/** --threads auto takes two threads for plain text inputs of this many bytes or more (measured: replay.ts, useTwoThreads). */
+export const AUTO_TWO_THREADS_BYTES = 384 * 2 ** 20;
 
 let early: Worker | null = null;
 let failed = false;
@@ -22,13 +26,26 @@ export function decodeWorkerFile(): string {
   return join(packageRoot(), 'dist', 'src', 'engine', 'decode-worker.js');
 }
 
-/** Whether `args` (after the program) ask for a replay on two threads: `replay … --threads 2` or `--threads=2`. */
-export function asksTwoThreads(args: string[]): boolean {
+/**
+ * Whether `args` (after the program) ask for a replay on two threads:
+ * `replay … --threads 2`, or auto (`--threads auto`, or none) with plain
+ * files among the words of AUTO_TWO_THREADS_BYTES or more in all. Every word
+ * that is not an option counts as an input: an option's value that names a
+ * file can only start a worker that is not taken.
+ */
+export function asksTwoThreads(args: string[], sizeOf: (path: string) => number | null = plainFileSize): boolean {
   if (args[0] !== 'replay') return false;
-  for (let i = 1; i < args.length && args[i] !== '--'; i++) {
-    if (args[i] === '--threads=2' || (args[i] === '--threads' && args[i + 1] === '2')) return true;
+  let threads = 'auto';
+  let bytes = 0;
+  let options = true;
+  for (let i = 1; i < args.length; i++) {
+    const word = args[i];
+    if (options && word === '--') options = false;
+    else if (options && word === '--threads') threads = args[++i] ?? '';
+    else if (options && word.startsWith('--threads=')) threads = word.slice('--threads='.length);
+    else if (!(options && word.startsWith('-')) && !word.endsWith('.tlbt')) bytes += sizeOf(word) ?? 0;
   }
-  return false;
+  return threads === '2' || (threads === 'auto' && bytes >= AUTO_TWO_THREADS_BYTES);
 }
 
 /** Starts the decoding worker, without its job, when `args` ask for a replay on two threads. */
