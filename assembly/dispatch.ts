@@ -41,7 +41,7 @@ function append(events: usize, count: i32): void {
   if (events != batchPtr) {
     // Events from elsewhere (a .tlbt input's) follow the batch's.
     if (batchCount != 0) flushBatch();
-    reserve(outputEvents + <u64>count);
+    reserve(outputEvents + <u64>count + <u64>BATCH_CAPACITY); // and the batch's room after them
     memory.copy(output + <usize>(outputEvents * <u64>EVENT_BYTES), events, <usize>count * EVENT_BYTES);
   }
   outputEvents += <u64>count;

@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/paths.js';
-import { median } from './startup.js';
+import { median } from './stats.js';
 
 export interface FunctionCount {
   name: string;

@@ -17,7 +17,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, KINDS, type Kind } from './gen.js';
-import { describeStartup, measureStartup, median, pairedRatio, type StartupResult } from './startup.js';
+import { describeStartup, measureStartup, type StartupResult } from './startup.js';
+import { median, pairedRatio } from './stats.js';
 import { packageRoot } from '../src/paths.js';
 
 /** Counters every engine must agree on (paths into the --json object). */

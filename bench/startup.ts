@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/paths.js';
+import { median } from './stats.js';
 
 /** A real trace of 2,999 records (QEMU's mem plugin, a system-mode boot), 3 KB gzip-compressed. */
 export const TINY_TRACE = 'traces/qemu10-system-mem-accesses-boot.csv.gz';
@@ -29,18 +30,6 @@ function wall(cmd: string[]): number {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} exited with ${r.status ?? r.signal}: ${r.stderr}`);
   return seconds;
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** The median over reps of base[i] / engine[i]: each rep's two times were taken one after the other. */
-export function pairedRatio(base: number[], engine: number[]): number {
-  if (base.length !== engine.length) throw new Error(`paired ratio of ${base.length} and ${engine.length} samples`);
-  return median(base.map((b, i) => b / engine[i]));
 }
 
 export function measureStartup(runs: number, trace = TINY_TRACE): StartupResult {

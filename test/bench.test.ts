@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { countByRange, medianCounts, wasmCodeRanges, wasmFunctionNames } from '../bench/instructions.js';
-import { median, pairedRatio } from '../bench/startup.js';
+import { median, pairedRatio } from '../bench/stats.js';
 
 describe('bench/run paired ratio', () => {
   it('is the median of the per-rep ratios, which load drifting between reps does not move', () => {
