@@ -49,8 +49,16 @@ export function decodeLackey(p: usize, end: usize): u32 {
  * ` K ADDR,SIZE`, with locals only (see memLines).
  */
 export function lackeyLines(p: usize, end: usize): usize {
-  // Two copies of the loop, as memLines has: constant `direct` folds away in each.
-  return directAccesses() ? lackeyLinesTo(p, end, true) : lackeyLinesTo(p, end, false);
+  return directAccesses() ? lackeyLinesDirect(p, end) : lackeyLinesBatched(p, end);
+}
+
+// Two copies of the loop, as memLines has (and for the same reason, functions).
+function lackeyLinesDirect(p: usize, end: usize): usize {
+  return lackeyLinesTo(p, end, true);
+}
+
+function lackeyLinesBatched(p: usize, end: usize): usize {
+  return lackeyLinesTo(p, end, false);
 }
 
 /** lackeyLines, its accesses handed to the machine (direct) or appended to the batch. */

@@ -66,8 +66,18 @@ export function setSizeShift(on: bool): void {
  * a line is only taken when its newline lies before `end`.
  */
 export function memLines(p: usize, end: usize): usize {
-  // Two copies of the loop: constant `direct` folds away in each.
-  return directAccesses() ? memLinesTo(p, end, true) : memLinesTo(p, end, false);
+  return directAccesses() ? memLinesDirect(p, end) : memLinesBatched(p, end);
+}
+
+// Two copies of the loop, so that constant `direct` folds away in each. As
+// two arms of one expression, the optimizer merged them into one loop that
+// tests `direct` on every line.
+function memLinesDirect(p: usize, end: usize): usize {
+  return memLinesTo(p, end, true);
+}
+
+function memLinesBatched(p: usize, end: usize): usize {
+  return memLinesTo(p, end, false);
 }
 
 /** memLines, its accesses handed to the machine (direct) or appended to the batch. */
