@@ -361,3 +361,26 @@ describe('per-frame counts', () => {
     expect(frames(structuredClone(session.stats()))).toEqual([[260, 2], [261, 2], [262, 1]]);
   });
 });
+
+describe('the compiled text decoders', () => {
+  // The mem and lackey fast loops come in two copies, one handing accesses to
+  // the machine and one appending them to the batch, so that neither tests
+  // which on every line (assembly/decode/mem.ts). Inlined as two arms of one
+  // expression, the optimizer had merged them into one loop that did.
+  it('keep their fast loops in two copies, each a loop of its own', () => {
+    const wat = readFileSync(new URL('../build/tlbscope.wat', import.meta.url), 'utf8');
+    const body = (name: string) => {
+      const start = wat.indexOf(`(func $${name} `);
+      expect(start, `${name} in build/tlbscope.wat`).toBeGreaterThan(0);
+      const end = wat.indexOf('\n (func ', start + 1);
+      return wat.slice(start, end < 0 ? undefined : end);
+    };
+    for (const loop of ['assembly/decode/mem/memLines', 'assembly/decode/lackey/lackeyLines']) {
+      for (const copy of ['Direct', 'Batched']) {
+        const code = body(loop + copy);
+        expect(code, loop + copy).toMatch(/\n\s+loop /);
+        expect(code, loop + copy).not.toContain('call $assembly/dispatch/directAccesses');
+      }
+    }
+  });
+});
