@@ -90,16 +90,15 @@ export async function feedInput(
 }
 
 /**
- * Whether the replay runs on two threads. Two threads against one, `npm
- * run bench` (10M records, about 420 MB of text; medians of 5 interleaved
- * reps; three runs): zipf 1.03-1.15x, seq
- * 1.30-1.46x, real 1.10-1.20x, uniform 1.00-1.10x, chase 1.20-1.57x. On less
- * input the worker's start and its first, unoptimized slices cost more than
- * they save: the real trace's first 5M records (209 MB) took 0.123 s on two
- * threads against 0.100 s on one (medians of 9); its first 10M (418 MB)
- * 0.226 s against 0.253 s, even without the worker started early (bin.ts).
- * So auto takes two threads for plain text inputs of AUTO_TWO_THREADS_BYTES
- * (384 MiB) or more. `sizeOf` is plainFileSize (tests give other sizes).
+ * Whether the replay runs on two threads. On the bench's 10M-record traces
+ * (about 420 MB of text) two threads beat one on every kind, by the median
+ * of six runs (bench/README.md, Measured). On less input the worker's start
+ * and its first, unoptimized slices cost more than they save: the real
+ * trace's first 5M records (209 MB) took 0.123 s on two threads against
+ * 0.100 s on one (medians of 9); its first 10M (418 MB) 0.226 s against
+ * 0.253 s, even without the worker started early (bin.ts). So auto takes
+ * two threads for plain text inputs of AUTO_TWO_THREADS_BYTES (384 MiB) or
+ * more. `sizeOf` is plainFileSize (tests give other sizes).
  */
 export async function useTwoThreads(req: ReplayRequest, sizeOf = plainFileSize): Promise<boolean> {
   if (req.threads !== 2 && req.threads !== 'auto') return false;
